@@ -1,0 +1,224 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Config is blogbridge's configuration, read once at start: defaults, then
+// the config file, then BLOGBRIDGE_* environment variables, then flags.
+type Config struct {
+	Site      string `toml:"site"`       // Hugo site root (or a bare content folder)
+	Addr      string `toml:"addr"`       // HOST:PORT to listen on
+	Data      string `toml:"data"`       // folder for the database and keys
+	BaseURL   string `toml:"base_url"`   // overrides the site's baseURL
+	Drafts    bool   `toml:"drafts"`     // include drafts
+	Future    bool   `toml:"future"`     // include future-dated pages
+	Expired   bool   `toml:"expired"`    // include expired pages
+	LogLevel  string `toml:"log_level"`  // debug, info, warn, error
+	LogFormat string `toml:"log_format"` // text or json
+}
+
+// DefaultConfigFile is read from the working folder when --config is not
+// given and the file exists.
+const DefaultConfigFile = "blogbridge.toml"
+
+func defaultConfig() Config {
+	return Config{
+		Site:      ".",
+		Addr:      "localhost:8080",
+		Data:      "data",
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+// setting describes one configuration value for flags and environment.
+type setting struct {
+	name  string // flag name; the variable is BLOGBRIDGE_ + upper snake case
+	usage string
+	str   *string
+	bool  *bool
+}
+
+func (s setting) envName() string {
+	return "BLOGBRIDGE_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+// settings lists the values a command accepts; serve takes them all,
+// check the ones about reading the site.
+func (c *Config) settings(forServe bool) []setting {
+	all := []setting{
+		{name: "site", usage: "Hugo site root or content folder", str: &c.Site},
+		{name: "base-url", usage: "public URL of the site, replacing its baseURL (e.g. http://localhost:8080/)", str: &c.BaseURL},
+		{name: "drafts", usage: "include draft pages", bool: &c.Drafts},
+		{name: "future", usage: "include pages dated in the future", bool: &c.Future},
+		{name: "expired", usage: "include expired pages", bool: &c.Expired},
+		{name: "log-level", usage: "log level: debug, info, warn or error", str: &c.LogLevel},
+		{name: "log-format", usage: "log format: text or json", str: &c.LogFormat},
+	}
+	if forServe {
+		all = append(all,
+			setting{name: "addr", usage: "address to listen on, HOST:PORT", str: &c.Addr},
+			setting{name: "data", usage: "folder for the database and keys", str: &c.Data},
+		)
+	}
+	return all
+}
+
+// loadConfig builds the configuration for a command from the config file,
+// the environment and args, and validates it.
+func loadConfig(fs *flag.FlagSet, args []string, forServe bool) (Config, error) {
+	cfg := defaultConfig()
+	configPath := fs.String("config", "", "configuration file (default ./"+DefaultConfigFile+" when present)")
+	// Flags are declared with the defaults, parsed, and applied last, so a
+	// flag only overrides the file and environment when it was given.
+	flagCfg := defaultConfig()
+	for _, s := range flagCfg.settings(forServe) {
+		if s.bool != nil {
+			fs.BoolVar(s.bool, s.name, *s.bool, s.usage+" [$"+s.envName()+"]")
+		} else {
+			fs.StringVar(s.str, s.name, *s.str, s.usage+" [$"+s.envName()+"]")
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	path, explicit := *configPath, *configPath != ""
+	if !explicit {
+		if env := os.Getenv("BLOGBRIDGE_CONFIG"); env != "" {
+			path, explicit = env, true
+		} else {
+			path = DefaultConfigFile
+		}
+	}
+	if err := readConfigFile(path, explicit, &cfg); err != nil {
+		return cfg, err
+	}
+
+	for _, s := range cfg.settings(forServe) {
+		v, ok := os.LookupEnv(s.envName())
+		if !ok {
+			continue
+		}
+		if s.bool != nil {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s=%q: want true or false", s.envName(), v)
+			}
+			*s.bool = b
+		} else {
+			*s.str = v
+		}
+	}
+
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	fromFlags := flagCfg.settings(forServe)
+	for i, s := range cfg.settings(forServe) {
+		if !given[s.name] {
+			continue
+		}
+		if s.bool != nil {
+			*s.bool = *fromFlags[i].bool
+		} else {
+			*s.str = *fromFlags[i].str
+		}
+	}
+	return cfg, cfg.validate(forServe)
+}
+
+func readConfigFile(path string, explicit bool, cfg *Config) error {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !explicit {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	dec := toml.NewDecoder(strings.NewReader(string(raw))).DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		var derr *toml.DecodeError
+		if errors.As(err, &derr) {
+			row, col := derr.Position()
+			return fmt.Errorf("config file %s:%d:%d: %s", path, row, col, derr.Error())
+		}
+		var serr *toml.StrictMissingError
+		if errors.As(err, &serr) {
+			return fmt.Errorf("config file %s: %s", path, strings.TrimSpace(serr.String()))
+		}
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// validate checks every value and says what is wrong with the first bad one.
+func (c Config) validate(forServe bool) error {
+	if c.Site == "" {
+		return errors.New("site: must not be empty")
+	}
+	if info, err := os.Stat(c.Site); err != nil {
+		return fmt.Errorf("site %q: %w", c.Site, errors.Unwrap(err))
+	} else if !info.IsDir() {
+		return fmt.Errorf("site %q: not a folder", c.Site)
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("base-url %q: want an absolute http or https URL such as https://blog.example/", c.BaseURL)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("base-url %q: must not have a query or fragment", c.BaseURL)
+		}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log-format %q: want text or json", c.LogFormat)
+	}
+	if !forServe {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("addr %q: want HOST:PORT, e.g. localhost:8080 or :8080", c.Addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("addr %q: port %q is not a number from 0 to 65535", c.Addr, port)
+	}
+	if c.Data == "" {
+		return errors.New("data: must not be empty")
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func (c Config) logger() *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,93 @@
+package content
+
+import (
+	"bytes"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// urlAttrs are the attributes whose values are URLs.
+var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite": true, "action": true, "data": true}
+
+// absolutizeHTML makes every URL in an HTML fragment absolute against base and
+// returns the images it shows. Markdown links are made absolute while
+// rendering; this pass is for raw HTML and shortcode output.
+func absolutizeHTML(frag []byte, base *url.URL) ([]byte, []Image) {
+	if base == nil || !bytes.ContainsAny(frag, "<") {
+		return frag, nil
+	}
+	var out bytes.Buffer
+	out.Grow(len(frag) + 64)
+	var images []Image
+	z := html.NewTokenizer(bytes.NewReader(frag))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			out.Write(z.Raw())
+			continue
+		}
+		raw := append([]byte(nil), z.Raw()...)
+		tok := z.Token()
+		changed := false
+		for i, a := range tok.Attr {
+			switch {
+			case urlAttrs[a.Key]:
+				if v := string(absolute(base, []byte(a.Val))); v != a.Val {
+					tok.Attr[i].Val, changed = v, true
+				}
+			case a.Key == "srcset":
+				if v := absoluteSrcset(base, a.Val); v != a.Val {
+					tok.Attr[i].Val, changed = v, true
+				}
+			}
+		}
+		if tok.Data == "img" {
+			images = append(images, imageFromTag(tok))
+		}
+		if changed {
+			out.WriteString(tok.String())
+		} else {
+			out.Write(raw)
+		}
+	}
+	return out.Bytes(), images
+}
+
+// absoluteSrcset resolves each candidate URL of a srcset attribute.
+func absoluteSrcset(base *url.URL, srcset string) string {
+	parts := strings.Split(srcset, ",")
+	for i, p := range parts {
+		fields := strings.Fields(p)
+		if len(fields) == 0 {
+			continue
+		}
+		fields[0] = string(absolute(base, []byte(fields[0])))
+		parts[i] = strings.Join(fields, " ")
+	}
+	return strings.Join(parts, ", ")
+}
+
+func imageFromTag(tok html.Token) Image {
+	img := Image{InContent: true}
+	for _, a := range tok.Attr {
+		switch a.Key {
+		case "src":
+			img.URL = a.Val
+		case "alt":
+			img.Alt = a.Val
+		case "title":
+			img.Title = a.Val
+		case "width":
+			img.Width, _ = strconv.Atoi(a.Val)
+		case "height":
+			img.Height, _ = strconv.Atoi(a.Val)
+		}
+	}
+	return img
+}

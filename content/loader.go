@@ -1,0 +1,671 @@
+//go:build bbdraft
+
+package content
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blogbridge/blogbridge/content/shortcode"
+)
+
+// MaxFileSize is the largest content file blogbridge reads. A larger file is
+// reported and left out rather than read into memory.
+const MaxFileSize = 8 << 20
+
+// Options say which site to load and what to include.
+type Options struct {
+	SiteDir string
+	// BaseURL, when set, replaces the site's baseURL (for local runs).
+	BaseURL string
+	// Drafts, Future and Expired include pages Hugo leaves out by default.
+	Drafts, Future, Expired bool
+	// Now is the clock that decides what is future or expired; time.Now
+	// when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Load reads the site once and returns its snapshot. Problems with single
+// pages are in the snapshot's Diagnostics; Load fails only when the site as a
+// whole cannot be read (no such folder, a broken configuration).
+func Load(ctx context.Context, opts Options) (*Snapshot, error) {
+	b, err := newBuilder(opts)
+	if err != nil {
+		return nil, err
+	}
+	b.scanAll()
+	return b.build(ctx)
+}
+
+// builder builds snapshots of one site, keeping what it parsed and rendered
+// so a rebuild after a change redoes only the changed files.
+type builder struct {
+	opts      Options
+	siteDir   string
+	logger    *slog.Logger
+	cfg       *SiteConfig
+	cfgDiags  []Diagnostic
+	langCodes map[string]bool
+	roots     []contentRoot
+	md        *markdown
+	hl        *highlighter
+	sc        *shortcode.Engine
+	scDiags   []Diagnostic
+	images    *imageSizes
+
+	dirs    map[string]*dirState // by site-relative folder
+	sources map[string]*source   // by site-relative file
+	version uint64
+	// linkGen changes whenever the set of permalinks changes, so pages that
+	// resolve refs to other pages are rendered again.
+	linkGen uint64
+	linkSet map[string]string // ref key -> permalink, of the last build
+}
+
+// source is one content file and what was made of it.
+type source struct {
+	rel      string // site-relative path
+	size     int64
+	modTime  time.Time
+	lang     string
+	base     string // file name without language and extension
+	dir      *dirState
+	fm       *frontMatter
+	bodyLine int
+	diags    []Diagnostic // found reading the file
+	failed   bool         // the file could not be read or parsed
+
+	// The last placement, valid while placedGen is the builder's
+	// structureGen.
+	placed    *placedPage
+	placedErr *Diagnostic
+	placedGen uint64
+
+	// The last rendering, valid while renderKey is unchanged.
+	renderKey string
+	rendered  renderedContent
+	usesRefs  bool
+}
+
+func newBuilder(opts Options) (*builder, error) {
+	dir, err := filepath.Abs(opts.SiteDir)
+	if err != nil {
+		return nil, fmt.Errorf("content: site folder %q: %w", opts.SiteDir, err)
+	}
+	if dir, err = filepath.EvalSymlinks(dir); err != nil {
+		return nil, fmt.Errorf("content: site folder: %w", err)
+	}
+	if info, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("content: site folder: %w", err)
+	} else if !info.IsDir() {
+		return nil, fmt.Errorf("content: site folder %s is not a folder", dir)
+	}
+	cfg, diags, err := LoadConfig(dir)
+	if err != nil {
+		return nil, fmt.Errorf("content: %w", err)
+	}
+	if opts.BaseURL != "" {
+		u, err := parseBaseURL(opts.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("content: base URL: %w", err)
+		}
+		cfg.BaseURL = u
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://localhost:8080/"
+		diags = append(diags, Diagnostic{File: firstOr(cfg.ConfigFiles, "."), Severity: Warning,
+			Message: "no baseURL configured; using http://localhost:8080/ (set baseURL or --base-url)"})
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &builder{
+		opts:      opts,
+		siteDir:   dir,
+		logger:    opts.Logger,
+		cfg:       cfg,
+		cfgDiags:  diags,
+		langCodes: map[string]bool{},
+		images:    newImageSizes(),
+		dirs:      map[string]*dirState{},
+		sources:   map[string]*source{},
+		dirty:     map[string]bool{},
+	}
+	for _, l := range cfg.Languages {
+		b.langCodes[l.Code] = true
+	}
+	b.roots = append(b.roots, contentRoot{dir: cleanRel(cfg.ContentDir)})
+	for _, l := range cfg.Languages {
+		if l.ContentDir != "" {
+			b.roots = append(b.roots, contentRoot{dir: cleanRel(l.ContentDir), lang: l.Code})
+		}
+	}
+	b.hl = newHighlighter(cfg.Highlight)
+	b.md = newMarkdown(cfg.Goldmark, b.hl)
+	var layoutDirs []string
+	layoutDirs = append(layoutDirs, filepath.Join(dir, "layouts"))
+	for _, t := range cfg.Theme {
+		layoutDirs = append(layoutDirs, filepath.Join(dir, "themes", t, "layouts"))
+	}
+	var scProblems []shortcode.LoadProblem
+	b.sc, scProblems = shortcode.New(layoutDirs)
+	for _, p := range scProblems {
+		b.scDiags = append(b.scDiags, Diagnostic{File: b.relPath(p.File), Line: p.Line, Severity: Error, Message: p.Message})
+	}
+	return b, nil
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}
+
+func cleanRel(dir string) string {
+	d := path.Clean(filepath.ToSlash(dir))
+	if d == "" {
+		return "."
+	}
+	return d
+}
+
+// relPath returns abs relative to the site root, slash-separated.
+func (b *builder) relPath(abs string) string {
+	if rel, err := filepath.Rel(b.siteDir, abs); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return abs
+}
+
+// scanAll scans every content root from scratch.
+func (b *builder) scanAll() {
+	b.dirs = map[string]*dirState{}
+	for i, r := range b.roots {
+		b.scanDir(i, r.dir, b.dirs, false)
+	}
+	b.structureGen++
+	b.allDirty = true
+}
+
+// refresh reads the site-relative folder rel again after something in it
+// changed: a leaf bundle whole, any other folder without reading its known
+// subfolders again. Subfolders that vanished are forgotten; new ones are
+// scanned.
+func (b *builder) refresh(rel string) {
+	rel = cleanRel(rel)
+	root := -1
+	for i, r := range b.roots {
+		if rel == r.dir || r.dir == "." || strings.HasPrefix(rel, r.dir+"/") {
+			root = i
+		}
+	}
+	if root < 0 {
+		return
+	}
+	// A change inside a leaf bundle is a change of the bundle.
+	for d := rel; d != "." && d != "/" && d != ""; d = path.Dir(d) {
+		if st, ok := b.dirs[d]; ok && st.leaf {
+			rel = d
+			break
+		}
+		if d == b.roots[root].dir {
+			break
+		}
+	}
+	old := b.dirs[rel]
+	info, err := os.Stat(filepath.Join(b.siteDir, filepath.FromSlash(rel)))
+	if err != nil || !info.IsDir() {
+		b.forget(rel)
+		if rel != b.roots[root].dir {
+			b.refresh(path.Dir(rel))
+		}
+		return
+	}
+	b.scanDir(root, rel, b.dirs, true)
+	d := b.dirs[rel]
+	b.dirty[rel] = true
+	for k := range b.dirs {
+		if !strings.HasPrefix(k, rel+"/") {
+			continue
+		}
+		child, _, _ := strings.Cut(strings.TrimPrefix(k, rel+"/"), "/")
+		if d.leaf || !slices.Contains(d.subdirs, child) {
+			delete(b.dirs, k)
+		}
+	}
+	if old == nil || old.leaf != d.leaf || old.branch != d.branch || !slices.Equal(old.subdirs, d.subdirs) {
+		b.structureGen++
+		for k, st := range b.dirs {
+			if strings.HasPrefix(k, rel+"/") && (old == nil || !slices.Contains(old.subdirs, strings.SplitN(strings.TrimPrefix(k, rel+"/"), "/", 2)[0])) {
+				b.dirty[st.rel] = true
+			}
+		}
+	}
+}
+
+// forget drops the folder rel and everything below it from the scan.
+func (b *builder) forget(rel string) {
+	for k := range b.dirs {
+		if k == rel || strings.HasPrefix(k, rel+"/") {
+			delete(b.dirs, k)
+		}
+	}
+	b.structureGen++
+}
+
+// build makes a snapshot of the current scan, reading and rendering only the
+// files that changed since the last build.
+func (b *builder) build(ctx context.Context) (*Snapshot, error) {
+	now := b.opts.Now()
+	seen := make(map[string]bool, len(b.sources))
+	var srcs []*source
+	for _, rel := range sortedKeys(b.dirs) {
+		d := b.dirs[rel]
+		for _, name := range d.pages {
+			frel := path.Join(d.rel, name)
+			seen[frel] = true
+			srcs = append(srcs, b.source(d, frel, name))
+		}
+	}
+	for rel := range b.sources {
+		if !seen[rel] {
+			delete(b.sources, rel)
+		}
+	}
+	clear(b.dirty)
+	b.allDirty = false
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	snap := &Snapshot{
+		Config:    b.cfg,
+		SiteDir:   b.siteDir,
+		BuiltAt:   now,
+		Languages: b.cfg.Languages,
+		Sites:     map[string]*LangSite{},
+		routes:    map[string]Route{},
+	}
+	snap.Diagnostics = append(snap.Diagnostics, b.cfgDiags...)
+	snap.Diagnostics = append(snap.Diagnostics, b.scDiags...)
+	for _, rel := range sortedKeys(b.dirs) {
+		snap.Diagnostics = append(snap.Diagnostics, b.dirs[rel].diags...)
+	}
+	snap.StaticDirs = b.staticDirs()
+
+	// Place every page: its kind, sections and permalink.
+	var placed []*placedPage
+	for _, s := range srcs {
+		snap.Diagnostics = append(snap.Diagnostics, s.diags...)
+		if s.failed {
+			continue
+		}
+		if s.placed == nil || s.placedGen != b.structureGen {
+			s.placed, s.placedErr = b.place(s)
+			s.placedGen = b.structureGen
+		}
+		pp, diag := s.placed, s.placedErr
+		if diag != nil {
+			snap.Diagnostics = append(snap.Diagnostics, *diag)
+			continue
+		}
+		placed = append(placed, pp)
+	}
+
+	// Decide what is published, and when the answer next changes.
+	var published []*placedPage
+	for _, pp := range placed {
+		ok, next := b.published(pp.src.fm, now)
+		if !next.IsZero() && (snap.NextChange.IsZero() || next.Before(snap.NextChange)) {
+			snap.NextChange = next
+		}
+		if ok {
+			published = append(published, pp)
+		}
+	}
+
+	// Two files must not claim one URL: the first by file name keeps it.
+	owner := map[string]*placedPage{}
+	kept := published[:0]
+	for _, pp := range published {
+		if pp.src.fm.Headless || pp.src.fm.BuildRender == "never" {
+			kept = append(kept, pp)
+			continue
+		}
+		if first, dup := owner[pp.rel]; dup {
+			snap.Diagnostics = append(snap.Diagnostics, Diagnostic{File: pp.src.rel, Line: 1, Severity: Error,
+				Message: fmt.Sprintf("permalink %s is already used by %s; this page is left out", pp.rel, first.src.rel)})
+			continue
+		}
+		owner[pp.rel] = pp
+		kept = append(kept, pp)
+	}
+	published = kept
+
+	b.updateLinkSet(published)
+	b.renderAll(ctx, published)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, pp := range published {
+		snap.Diagnostics = append(snap.Diagnostics, pp.src.rendered.diags...)
+	}
+	b.assemble(snap, published)
+	b.version++
+	snap.Version = b.version
+	return snap, nil
+}
+
+// source returns the parsed file rel, reading it again only when its size or
+// modification time changed.
+func (b *builder) source(d *dirState, rel, name string) *source {
+	if s, ok := b.sources[rel]; ok && !b.allDirty && !b.dirty[d.rel] {
+		s.dir = d
+		return s
+	}
+	abs := filepath.Join(b.siteDir, filepath.FromSlash(rel))
+	info, statErr := os.Stat(abs)
+	if s, ok := b.sources[rel]; ok && statErr == nil && s.size == info.Size() && s.modTime.Equal(info.ModTime()) {
+		s.dir = d
+		return s
+	}
+	s := &source{rel: rel, dir: d}
+	b.sources[rel] = s
+	s.base, s.lang = splitContentName(name, b.langCodes)
+	if root := b.roots[d.root]; root.lang != "" {
+		s.lang = root.lang
+	}
+	if s.lang == "" {
+		s.lang = b.cfg.DefaultContentLanguage
+	}
+	if statErr != nil {
+		s.failed = true
+		s.diags = []Diagnostic{{File: rel, Severity: Error, Message: fmt.Sprintf("cannot read: %v", unwrapPathError(statErr))}}
+		return s
+	}
+	s.size, s.modTime = info.Size(), info.ModTime()
+	if info.Size() > MaxFileSize {
+		s.failed = true
+		s.diags = []Diagnostic{{File: rel, Severity: Error,
+			Message: fmt.Sprintf("file is %.1f MB, over the %d MB limit for a page; it is left out", float64(info.Size())/(1<<20), MaxFileSize>>20)}}
+		return s
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		s.failed = true
+		s.diags = []Diagnostic{{File: rel, Severity: Error, Message: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}
+		return s
+	}
+	fm, _, bodyLine, diags, err := parseFrontMatter(b.cfg, rel, src)
+	s.diags = diags
+	if err != nil {
+		s.failed = true
+		s.diags = append(s.diags, diagnosticOf(rel, err))
+		return s
+	}
+	s.fm, s.bodyLine = fm, bodyLine
+	return s
+}
+
+// diagnosticOf turns a parse error into a Diagnostic, keeping its line.
+func diagnosticOf(file string, err error) Diagnostic {
+	if d, ok := err.(Diagnostic); ok {
+		return d
+	}
+	if d, ok := err.(*Diagnostic); ok {
+		return *d
+	}
+	return Diagnostic{File: file, Severity: Error, Message: err.Error()}
+}
+
+// body reads the page body again: bodies are not kept between builds.
+func (b *builder) body(s *source) ([]byte, error) {
+	src, err := os.ReadFile(filepath.Join(b.siteDir, filepath.FromSlash(s.rel)))
+	if err != nil {
+		return nil, err
+	}
+	_, body, _, _, err := parseFrontMatter(b.cfg, s.rel, src)
+	return body, err
+}
+
+// placedPage is a parsed source with its place in the site.
+type placedPage struct {
+	src      *source
+	kind     Kind
+	sections []string
+	rel      string // root-relative permalink
+}
+
+// place decides what kind of page s is, its sections and its permalink.
+func (b *builder) place(s *source) (*placedPage, *Diagnostic) {
+	root := b.roots[s.dir.root].dir
+	dirRel := strings.TrimPrefix(strings.TrimPrefix(s.dir.rel, root), "/")
+	if root == "." {
+		dirRel = s.dir.rel
+		if dirRel == "." {
+			dirRel = ""
+		}
+	}
+	pp := &placedPage{src: s, kind: KindPage}
+	pp.sections = b.sectionsOf(root, dirRel)
+	loc := pageLocation{Lang: s.lang, Sections: pp.sections, Dir: dirRel, BaseName: s.base}
+	switch {
+	case s.base == "_index" && dirRel == "":
+		pp.kind = KindHome
+		pp.rel = b.cfg.homePermalink(s.lang)
+		return pp, nil
+	case s.base == "_index":
+		pp.kind = KindSection
+		pp.sections = b.sectionsOf(root, dirRel)
+		pp.rel = b.cfg.sectionPermalink(s.lang, pp.sections)
+		return pp, nil
+	case s.dir.leaf:
+		loc.BundleName = path.Base(dirRel)
+		// A bundle's folder is its own; its sections are its parent's.
+		loc.Dir = path.Dir(dirRel)
+		if loc.Dir == "." {
+			loc.Dir = ""
+		}
+		pp.sections = b.sectionsOf(root, loc.Dir)
+		loc.Sections = pp.sections
+	}
+	rel, err := b.cfg.pagePermalink(loc, s.fm)
+	if err != nil {
+		return nil, &Diagnostic{File: s.rel, Line: 1, Severity: Error, Message: fmt.Sprintf("permalink: %v", err)}
+	}
+	pp.rel = rel
+	return pp, nil
+}
+
+// sectionsOf returns Hugo's section path for the folder dirRel of a content
+// root: the first folder is always a section, deeper ones when they hold an
+// _index.md.
+func (b *builder) sectionsOf(root, dirRel string) []string {
+	if dirRel == "" {
+		return nil
+	}
+	parts := strings.Split(dirRel, "/")
+	sections := []string{parts[0]}
+	for i := 2; i <= len(parts); i++ {
+		if d, ok := b.dirs[path.Join(root, strings.Join(parts[:i], "/"))]; ok && d.branch {
+			sections = append(sections, parts[i-1])
+		} else {
+			break
+		}
+	}
+	return sections
+}
+
+// published reports whether a page with front matter fm is published at now,
+// and the next time that answer changes (zero if never).
+func (b *builder) published(fm *frontMatter, now time.Time) (bool, time.Time) {
+	var next time.Time
+	if fm.Draft && !b.opts.Drafts {
+		return false, next
+	}
+	if !fm.PublishDate.IsZero() && fm.PublishDate.After(now) && !b.opts.Future {
+		return false, fm.PublishDate
+	}
+	if !fm.ExpiryDate.IsZero() && !b.opts.Expired {
+		if !fm.ExpiryDate.After(now) {
+			return false, next
+		}
+		next = fm.ExpiryDate
+	}
+	return true, next
+}
+
+// updateLinkSet records the permalinks pages may refer to, and bumps
+// linkGen when they changed.
+func (b *builder) updateLinkSet(pages []*placedPage) {
+	set := make(map[string]string, len(pages))
+	for _, pp := range pages {
+		set[pp.src.lang+":"+pp.src.rel] = pp.rel
+	}
+	if b.linkSet == nil || !mapsEqual(set, b.linkSet) {
+		b.linkGen++
+	}
+	b.linkSet = set
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// renderAll renders, on every core, the pages whose inputs changed.
+func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
+	var todo []*placedPage
+	for _, pp := range pages {
+		key := pp.renderKey(b.linkGen)
+		if pp.src.renderKey != key {
+			todo = append(todo, pp)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	byRef := b.refIndex(pages)
+	work := make(chan *placedPage)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for pp := range work {
+				pp.src.rendered, pp.src.usesRefs = b.render(pp, byRef)
+				pp.src.renderKey = pp.renderKey(b.linkGen)
+			}
+		}()
+	}
+	for _, pp := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- pp
+	}
+	close(work)
+	wg.Wait()
+}
+
+// renderKey names every input of a page's rendering besides its own file,
+// which invalidates the source itself when it changes.
+func (pp *placedPage) renderKey(linkGen uint64) string {
+	key := pp.rel + "\x00" + string(pp.kind) + "\x00" + fmt.Sprint(len(pp.src.dir.resources))
+	if pp.src.usesRefs {
+		key += fmt.Sprintf("\x00%d", linkGen)
+	}
+	return key
+}
+
+// refIndex maps the ways a page can be named in ref and relref (its path in
+// the content folder, with or without extension, its bundle folder, its
+// file name) to the page.
+func (b *builder) refIndex(pages []*placedPage) map[string]*placedPage {
+	idx := make(map[string]*placedPage, len(pages)*3)
+	for _, pp := range pages {
+		root := b.roots[pp.src.dir.root].dir
+		p := strings.TrimPrefix(strings.TrimPrefix(pp.src.rel, root), "/")
+		if root == "." {
+			p = pp.src.rel
+		}
+		lang := pp.src.lang + ":"
+		for _, k := range []string{"/" + p, p, "/" + strings.TrimSuffix(p, path.Ext(p)), strings.TrimSuffix(p, path.Ext(p))} {
+			idx[lang+k] = pp
+		}
+		if pp.src.dir.leaf || pp.kind == KindSection {
+			d := path.Dir(p)
+			idx[lang+"/"+d] = pp
+			idx[lang+d] = pp
+		}
+		if _, ok := idx[lang+path.Base(p)]; !ok {
+			idx[lang+path.Base(p)] = pp
+		}
+	}
+	return idx
+}
+
+// staticDirs returns the site's and themes' static folders that exist.
+func (b *builder) staticDirs() []string {
+	candidates := []string{filepath.Join(b.siteDir, "static")}
+	for _, t := range b.cfg.Theme {
+		candidates = append(candidates, filepath.Join(b.siteDir, "themes", t, "static"))
+	}
+	var dirs []string
+	for _, d := range candidates {
+		if info, err := os.Stat(d); err == nil && info.IsDir() {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+// sortPages orders pages as Hugo's default list order does: by weight
+// (unweighted last), then newest first, then title, then file.
+func sortPages(pages []*Page) {
+	slices.SortStableFunc(pages, func(a, b *Page) int {
+		if a.Weight != b.Weight {
+			switch {
+			case a.Weight == 0:
+				return 1
+			case b.Weight == 0:
+				return -1
+			}
+			return cmp.Compare(a.Weight, b.Weight)
+		}
+		if c := b.Date.Compare(a.Date); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Title, b.Title); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.File, b.File)
+	})
+}
+
+var _ = bytes.Equal
+var _ = utf8.Valid

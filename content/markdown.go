@@ -1,0 +1,322 @@
+package content
+
+import (
+	"bytes"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+	"golang.org/x/text/unicode/norm"
+)
+
+// markdown renders Markdown the way Hugo configures goldmark for the site.
+// It is safe for concurrent use.
+type markdown struct {
+	cfg GoldmarkConfig
+	md  goldmark.Markdown
+}
+
+// markdownResult is what rendering one document found besides its HTML.
+type markdownResult struct {
+	images  []Image // images in order of appearance, URLs absolute
+	words   int     // words of text, as Hugo's WordCount counts them
+	rawHTML bool    // the document holds raw HTML that was passed through
+}
+
+var (
+	baseKey   = parser.NewContextKey()
+	resultKey = parser.NewContextKey()
+)
+
+func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
+	var exts []goldmark.Extender
+	if cfg.Table {
+		exts = append(exts, extension.Table)
+	}
+	if cfg.Strikethrough {
+		exts = append(exts, extension.Strikethrough)
+	}
+	if cfg.Linkify {
+		exts = append(exts, extension.Linkify)
+	}
+	if cfg.TaskList {
+		exts = append(exts, extension.TaskList)
+	}
+	if cfg.Footnote {
+		exts = append(exts, extension.Footnote)
+	}
+	if cfg.DefinitionList {
+		exts = append(exts, extension.DefinitionList)
+	}
+	if cfg.Typographer {
+		exts = append(exts, extension.Typographer)
+	}
+
+	parserOpts := []parser.Option{
+		parser.WithASTTransformers(util.Prioritized(linkTransformer{}, 100)),
+	}
+	if cfg.AutoHeadingID {
+		parserOpts = append(parserOpts, parser.WithAutoHeadingID())
+	}
+	if cfg.AttributeTitle || cfg.AttributeBlock {
+		parserOpts = append(parserOpts, parser.WithAttribute())
+	}
+
+	rendererOpts := []renderer.Option{
+		renderer.WithNodeRenderers(util.Prioritized(codeBlockRenderer{hl: hl}, 100)),
+	}
+	if cfg.Unsafe {
+		rendererOpts = append(rendererOpts, gmhtml.WithUnsafe())
+	}
+	if cfg.HardWraps {
+		rendererOpts = append(rendererOpts, gmhtml.WithHardWraps())
+	}
+	if cfg.XHTML {
+		rendererOpts = append(rendererOpts, gmhtml.WithXHTML())
+	}
+	return &markdown{
+		cfg: cfg,
+		md: goldmark.New(
+			goldmark.WithExtensions(exts...),
+			goldmark.WithParserOptions(parserOpts...),
+			goldmark.WithRendererOptions(rendererOpts...),
+		),
+	}
+}
+
+// render converts src to HTML, making every link and image URL absolute
+// against base. base may be nil, leaving URLs as written.
+func (m *markdown) render(src []byte, base *url.URL) ([]byte, markdownResult, error) {
+	var res markdownResult
+	pc := parser.NewContext(parser.WithIDs(newHeadingIDs(m.cfg.AutoHeadingIDType)))
+	pc.Set(baseKey, base)
+	pc.Set(resultKey, &res)
+	var buf bytes.Buffer
+	buf.Grow(len(src) + len(src)/4)
+	if err := m.md.Convert(src, &buf, parser.WithContext(pc)); err != nil {
+		return nil, res, err
+	}
+	return buf.Bytes(), res, nil
+}
+
+// linkTransformer makes link and image destinations absolute, collects the
+// images with their alt text, and counts words.
+type linkTransformer struct{}
+
+func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+	base, _ := pc.Get(baseKey).(*url.URL)
+	res, _ := pc.Get(resultKey).(*markdownResult)
+	src := reader.Source()
+	inWord := false
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Link:
+			n.Destination = absolute(base, n.Destination)
+		case *ast.Image:
+			n.Destination = absolute(base, n.Destination)
+			if res != nil {
+				res.images = append(res.images, Image{
+					URL:       string(n.Destination),
+					Alt:       plainText(n, src),
+					Title:     string(n.Title),
+					InContent: true,
+				})
+			}
+		case *ast.Text:
+			if res != nil {
+				res.words += countWords(n.Segment.Value(src), &inWord)
+				if n.SoftLineBreak() || n.HardLineBreak() {
+					inWord = false
+				}
+			}
+		case *ast.RawHTML, *ast.HTMLBlock:
+			if res != nil {
+				res.rawHTML = true
+			}
+		case *ast.Paragraph, *ast.Heading, *ast.ListItem:
+			inWord = false
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// absolute resolves dest against base, leaving it as written when base is nil
+// or dest does not parse.
+func absolute(base *url.URL, dest []byte) []byte {
+	if base == nil || len(dest) == 0 {
+		return dest
+	}
+	s := string(dest)
+	if strings.HasPrefix(s, "#") {
+		return dest
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.IsAbs() {
+		return dest
+	}
+	return []byte(base.ResolveReference(u).String())
+}
+
+// plainText returns the text of n's descendants, as an image's alt text.
+func plainText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch c := c.(type) {
+		case *ast.Text:
+			b.Write(c.Segment.Value(src))
+			if c.SoftLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(c.Value)
+		}
+		return ast.WalkContinue, nil
+	})
+	return b.String()
+}
+
+// countWords counts the words starting in s, carrying whether the previous
+// text ended inside a word.
+func countWords(s []byte, inWord *bool) int {
+	n := 0
+	for len(s) > 0 {
+		r, size := utf8.DecodeRune(s)
+		s = s[size:]
+		if unicode.IsSpace(r) {
+			*inWord = false
+			continue
+		}
+		if !*inWord {
+			n++
+			*inWord = true
+		}
+	}
+	return n
+}
+
+// codeBlockRenderer renders fenced and indented code through the highlighter,
+// reading Hugo's fence attributes: ```go {linenos=table,hl_lines=[2]}.
+type codeBlockRenderer struct {
+	hl *highlighter
+}
+
+func (r codeBlockRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindFencedCodeBlock, r.render)
+	reg.Register(ast.KindCodeBlock, r.render)
+}
+
+func (r codeBlockRenderer) render(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	var code bytes.Buffer
+	lines := n.Lines()
+	for i := range lines.Len() {
+		seg := lines.At(i)
+		code.Write(seg.Value(src))
+	}
+	var lang, opts string
+	if fc, ok := n.(*ast.FencedCodeBlock); ok && fc.Info != nil {
+		info := strings.TrimSpace(string(fc.Info.Segment.Value(src)))
+		if i := strings.IndexByte(info, '{'); i >= 0 {
+			info, opts = strings.TrimSpace(info[:i]), info[i:]
+		}
+		lang, _, _ = strings.Cut(info, " ")
+	}
+	o, err := r.hl.parseOptions(opts)
+	if err != nil {
+		// A bad option must not lose the code: fall back to the defaults.
+		o = r.hl.defaults()
+	}
+	if !r.hl.cfg.CodeFences {
+		_, _ = w.WriteString("<pre><code" + langAttrs(lang) + ">")
+		_, _ = w.WriteString(htmlEscaper.Replace(code.String()))
+		_, _ = w.WriteString("</code></pre>\n")
+		return ast.WalkSkipChildren, nil
+	}
+	if err := r.hl.highlight(w, code.String(), lang, o); err != nil {
+		return ast.WalkStop, err
+	}
+	return ast.WalkSkipChildren, nil
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// headingIDs generates heading ids as Hugo's autoHeadingIDType does, adding
+// -1, -2, ... to repeats.
+type headingIDs struct {
+	kind string
+	used map[string]bool
+}
+
+func newHeadingIDs(kind string) *headingIDs {
+	return &headingIDs{kind: kind, used: map[string]bool{}}
+}
+
+func (h *headingIDs) Generate(value []byte, _ ast.NodeKind) []byte {
+	id := anchorize(string(value), h.kind)
+	if id == "" {
+		id = "heading"
+	}
+	unique := id
+	for i := 1; h.used[unique]; i++ {
+		unique = id + "-" + strconv.Itoa(i)
+	}
+	h.used[unique] = true
+	return []byte(unique)
+}
+
+func (h *headingIDs) Put(value []byte) { h.used[string(value)] = true }
+
+// anchorize turns heading text into an id: "github" keeps letters, digits,
+// '-' and '_', lowercases, and turns spaces into '-'; "github-ascii" also
+// drops accents and non-ASCII; "blackfriday" joins runs of other characters
+// into a single '-'.
+func anchorize(s, kind string) string {
+	s = strings.TrimSpace(s)
+	var b strings.Builder
+	switch kind {
+	case "blackfriday":
+		dash := false
+		for _, r := range s {
+			if unicode.IsLetter(r) || unicode.IsNumber(r) {
+				if dash && b.Len() > 0 {
+					b.WriteByte('-')
+				}
+				dash = false
+				b.WriteRune(unicode.ToLower(r))
+			} else {
+				dash = true
+			}
+		}
+		return b.String()
+	case "github-ascii":
+		s = norm.NFKD.String(s)
+	}
+	for _, r := range s {
+		switch {
+		case kind == "github-ascii" && r > unicode.MaxASCII:
+		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || r == '_' || r == '-':
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.IsSpace(r):
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,158 @@
+package content
+
+import (
+	"html/template"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Kind is the kind of a page, named as Hugo names them.
+type Kind string
+
+// The page kinds a snapshot holds.
+const (
+	KindPage     Kind = "page"     // a regular post or page
+	KindHome     Kind = "home"     // the home page of a language
+	KindSection  Kind = "section"  // a section list, e.g. /posts/
+	KindTaxonomy Kind = "taxonomy" // the list of a taxonomy's terms, e.g. /tags/
+	KindTerm     Kind = "term"     // the pages of one term, e.g. /tags/kafka/
+)
+
+// Page is one rendered page of the site. A Page in a Snapshot is never
+// modified: a change on disk produces a new Page in a new Snapshot.
+type Page struct {
+	Kind Kind
+	Lang string // language code, e.g. "en"
+
+	// File is the source file relative to the site root, slash-separated
+	// ("content/posts/kafka/index.md"); empty for generated list pages.
+	File string
+	// Dir is the absolute folder of a bundle's resources; empty for pages
+	// that are not leaf bundles.
+	Dir string
+	// Section is the top-level section ("posts"); Sections the whole path of
+	// nested sections, outermost first.
+	Section  string
+	Sections []string
+
+	Title       string
+	Description string
+	Slug        string
+	// Date is the date the page is listed under: date, else publishDate,
+	// else lastmod, as Hugo resolves it.
+	Date        time.Time
+	PublishDate time.Time
+	Lastmod     time.Time
+	ExpiryDate  time.Time
+	Draft       bool
+	Weight      int
+
+	// Taxonomies maps a taxonomy's plural name ("tags") to the page's terms,
+	// as written in front matter.
+	Taxonomies map[string][]string
+	Aliases    []string // other paths that redirect here, root-relative
+	Authors    []string
+	Params     map[string]any // every front matter key, lowercased
+
+	// Fediverse settings from the page's blogbridge front matter.
+	Federate       bool   // false when the page opted out of federation
+	Sensitive      bool   // shown behind a content warning
+	ContentWarning string // the warning text; empty means none given
+	ObjectType     string // "Article" or "Note"; empty for the site default
+	Pinned         bool   // listed in the actor's featured collection
+
+	// TranslationKey links the translations of one page across languages.
+	TranslationKey string
+
+	RelPermalink string // "/posts/kafka-summit/"
+	Permalink    string // absolute
+
+	// Content is the full rendered HTML with every link and image absolute.
+	Content template.HTML
+	// Summary is the lead of the post as HTML; SummaryText the same as
+	// plain text. Truncated reports whether Content holds more than Summary.
+	Summary     template.HTML
+	SummaryText string
+	Truncated   bool
+	WordCount   int
+	ReadingTime int // minutes, as Hugo computes it
+
+	// Images lists the images of the page in order of first use: those in
+	// the content, then bundle images the content does not show, then front
+	// matter images.
+	Images []Image
+	// Resources are the files of a leaf bundle, by name relative to Dir.
+	Resources []Resource
+
+	// Pages are the regular pages listed on a home, section or term page,
+	// newest first. Terms are a taxonomy page's terms, by name.
+	Pages []*Page
+	Terms []*Page
+
+	// Hash is a digest of everything a reader of the page sees; it changes
+	// exactly when the rendered page changes.
+	Hash string
+	// Diagnostics are the warnings found while rendering this page.
+	Diagnostics []Diagnostic
+}
+
+// IsRegular reports whether p is a post or page rather than a list.
+func (p *Page) IsRegular() bool { return p.Kind == KindPage }
+
+// Tags returns the page's terms in the "tags" taxonomy.
+func (p *Page) Tags() []string { return p.Taxonomies["tags"] }
+
+// Categories returns the page's terms in the "categories" taxonomy.
+func (p *Page) Categories() []string { return p.Taxonomies["categories"] }
+
+// LeadImage returns the image that best represents the page, if any: the
+// first front matter image, else the first image of the content.
+func (p *Page) LeadImage() (Image, bool) {
+	for _, img := range p.Images {
+		if img.FromFrontMatter {
+			return img, true
+		}
+	}
+	if len(p.Images) > 0 {
+		return p.Images[0], true
+	}
+	return Image{}, false
+}
+
+// Image is an image shown by, or belonging to, a page.
+type Image struct {
+	URL       string // absolute
+	Alt       string
+	Title     string
+	MediaType string // "image/jpeg"; empty when unknown
+	Width     int    // pixels; 0 when unknown
+	Height    int
+	// Resource is the bundle file name when the image is one of the page's
+	// resources, else empty.
+	Resource string
+	// InContent reports whether the content shows the image.
+	InContent bool
+	// FromFrontMatter reports whether the image was named in front matter.
+	FromFrontMatter bool
+}
+
+// Resource is a file of a leaf bundle.
+type Resource struct {
+	Name      string // relative to the bundle, slash-separated: "img/a.jpg"
+	Path      string // absolute path on disk
+	MediaType string
+	Size      int64
+	ModTime   time.Time
+}
+
+// Resource returns the bundle file named name, or nil.
+func (p *Page) Resource(name string) *Resource {
+	i, ok := slices.BinarySearchFunc(p.Resources, name, func(r Resource, name string) int {
+		return strings.Compare(r.Name, name)
+	})
+	if !ok {
+		return nil
+	}
+	return &p.Resources[i]
+}

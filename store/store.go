@@ -1,0 +1,138 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// FileName is the name of the database file inside the data folder.
+const FileName = "blogbridge.db"
+
+// pidFileName records which process holds the database open.
+const pidFileName = "blogbridge.pid"
+
+// SchemaVersion is the version of the layout this code reads and writes.
+const SchemaVersion = 1
+
+var (
+	bucketMeta = []byte("meta")
+	keySchema  = []byte("schema_version")
+)
+
+// ErrInUse is returned by Open when another process holds the database.
+var ErrInUse = errors.New("store: data folder in use")
+
+// migrations[i] upgrades a database from schema version i to i+1.
+var migrations = []func(tx *bolt.Tx) error{
+	0: func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketMeta)
+		return err
+	},
+}
+
+// Store is the open database.
+type Store struct {
+	db      *bolt.DB
+	dir     string
+	pidFile string
+}
+
+// Open opens (creating if needed) the database in the data folder dir and
+// brings its schema up to date. If another process has it open, Open fails
+// at once with an error that wraps ErrInUse and names that process.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data folder: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: %s is in use by %s", ErrInUse, path, holder(dir))
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db, dir: dir, pidFile: filepath.Join(dir, pidFileName)}
+	if err := os.WriteFile(s.pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: write pid file: %w", err)
+	}
+	if err := s.migrate(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// holder describes the process recorded as holding the data folder.
+func holder(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, pidFileName))
+	if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil {
+		return "pid " + strconv.Itoa(pid)
+	}
+	return "another process"
+}
+
+// migrate runs the migrations the file has not had, each in its own
+// transaction, so a crash leaves the file at a known version.
+func (s *Store) migrate() error {
+	v, err := s.Version()
+	if err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("store: database schema version %d is newer than this blogbridge understands (%d); upgrade blogbridge", v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := migrations[v](tx); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keySchema, binary.BigEndian.AppendUint64(nil, uint64(v+1)))
+		})
+		if err != nil {
+			return fmt.Errorf("store: migrate to schema version %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// Version returns the schema version of the open file (0 for a new file).
+func (s *Store) Version() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if b == nil {
+			return nil
+		}
+		if raw := b.Get(keySchema); len(raw) == 8 {
+			v = int(binary.BigEndian.Uint64(raw))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Close closes the database and removes the pid file.
+func (s *Store) Close() error {
+	os.Remove(s.pidFile)
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
