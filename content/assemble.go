@@ -1,11 +1,8 @@
-//go:build bbdraft
-
 package content
 
 import (
 	"cmp"
 	"html/template"
-	"path"
 	"slices"
 	"strings"
 	"unicode"
@@ -40,7 +37,7 @@ func (b *builder) assembleLang(lang Language, pages []*placedPage) *LangSite {
 		switch pp.kind {
 		case KindPage:
 			p := pp.src.rendered.page
-			if p == nil || pp.src.fm.Headless || pp.src.fm.BuildList == "never" {
+			if p == nil || pp.src.fm.Headless || pp.src.fm.Build.List == "never" {
 				continue
 			}
 			regular = append(regular, p)
@@ -79,7 +76,7 @@ func (b *builder) assembleLang(lang Language, pages []*placedPage) *LangSite {
 	}
 
 	// Taxonomies and their terms.
-	for _, plural := range sortedKeys(taxonomies) {
+	for _, plural := range sortedMapKeys(taxonomies) {
 		tp := b.listPage(KindTaxonomy, lang.Code, branch[plural], b.cfg.taxonomyPermalink(lang.Code, plural), humanize(plural))
 		tp.Section, tp.Sections = plural, []string{plural}
 		terms := map[string]*Page{}
@@ -126,7 +123,7 @@ func (b *builder) mainSections(ls *LangSite) []string {
 		return b.cfg.MainSections
 	}
 	best, n := "", -1
-	for _, key := range sortedKeys(ls.Sections) {
+	for _, key := range sortedMapKeys(ls.Sections) {
 		if !strings.Contains(key, "/") && len(ls.Sections[key].Pages) > n {
 			best, n = key, len(ls.Sections[key].Pages)
 		}
@@ -139,8 +136,8 @@ func (b *builder) mainSections(ls *LangSite) []string {
 
 // listPage makes a home, section, taxonomy or term page, from its
 // _index.md when there is one.
-func (b *builder) listPage(kind Kind, lang string, pp *placedPage, rel, title string) *Page {
-	p := &Page{Kind: kind, Lang: lang, RelPermalink: rel, Permalink: b.cfg.absURL(rel), Title: title, Federate: false}
+func (b *builder) listPage(kind Kind, lang string, pp *placedPage, raw, title string) *Page {
+	p := &Page{Kind: kind, Lang: lang, RelPermalink: b.cfg.relURL(raw), Permalink: b.cfg.absURL(raw), Title: title}
 	if pp == nil {
 		p.Hash = pageHash(p)
 		return p
@@ -181,20 +178,21 @@ func humanize(s string) string {
 // page never replaces a regular page at the same path.
 func (b *builder) addRoutes(snap *Snapshot, ls *LangSite, pages []*placedPage) {
 	add := func(p *Page) {
-		if _, taken := snap.routes[p.RelPermalink]; !taken {
-			snap.routes[p.RelPermalink] = Route{Page: p}
+		key := routeKey(p.RelPermalink)
+		if _, taken := snap.routes[key]; !taken {
+			snap.routes[key] = Route{Page: p}
 		}
 	}
 	for _, pp := range pages {
-		if pp.kind == KindPage && pp.src.rendered.page != nil && !pp.src.fm.Headless && pp.src.fm.BuildRender != "never" {
+		if pp.kind == KindPage && pp.src.rendered.page != nil && !pp.src.fm.Headless && pp.src.fm.Build.Render != "never" {
 			add(pp.src.rendered.page)
 		}
 	}
 	add(ls.Home)
-	for _, key := range sortedKeys(ls.Sections) {
+	for _, key := range sortedMapKeys(ls.Sections) {
 		add(ls.Sections[key])
 	}
-	for _, key := range sortedKeys(ls.Taxonomies) {
+	for _, key := range sortedMapKeys(ls.Taxonomies) {
 		add(ls.Taxonomies[key])
 		for _, t := range ls.Taxonomies[key].Terms {
 			add(t)
@@ -202,8 +200,8 @@ func (b *builder) addRoutes(snap *Snapshot, ls *LangSite, pages []*placedPage) {
 	}
 	for _, p := range ls.Pages {
 		for _, a := range p.Aliases {
-			if _, taken := snap.routes[a]; !taken {
-				snap.routes[a] = Route{Redirect: p.Permalink}
+			if key := routeKey(a); snap.routes[key] == (Route{}) {
+				snap.routes[key] = Route{Redirect: p.Permalink}
 			}
 		}
 	}

@@ -1,13 +1,13 @@
-//go:build bbdraft
-
 package content
 
 import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -73,6 +73,13 @@ type builder struct {
 	// resolve refs to other pages are rendered again.
 	linkGen uint64
 	linkSet map[string]string // ref key -> permalink, of the last build
+	// structureGen changes whenever folders appear, vanish or become
+	// sections or bundles, which may move pages; placements are redone then.
+	structureGen uint64
+	// dirty holds the folders whose files must be checked for changes on the
+	// next build; allDirty says every folder must be.
+	dirty    map[string]bool
+	allDirty bool
 }
 
 // source is one content file and what was made of it.
@@ -276,7 +283,7 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	now := b.opts.Now()
 	seen := make(map[string]bool, len(b.sources))
 	var srcs []*source
-	for _, rel := range sortedKeys(b.dirs) {
+	for _, rel := range sortedMapKeys(b.dirs) {
 		d := b.dirs[rel]
 		for _, name := range d.pages {
 			frel := path.Join(d.rel, name)
@@ -305,7 +312,7 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	}
 	snap.Diagnostics = append(snap.Diagnostics, b.cfgDiags...)
 	snap.Diagnostics = append(snap.Diagnostics, b.scDiags...)
-	for _, rel := range sortedKeys(b.dirs) {
+	for _, rel := range sortedMapKeys(b.dirs) {
 		snap.Diagnostics = append(snap.Diagnostics, b.dirs[rel].diags...)
 	}
 	snap.StaticDirs = b.staticDirs()
@@ -342,19 +349,20 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	}
 
 	// Two files must not claim one URL: the first by file name keeps it.
-	owner := map[string]*placedPage{}
+	owner := map[string]*placedPage{} // by unescaped path
 	kept := published[:0]
 	for _, pp := range published {
-		if pp.src.fm.Headless || pp.src.fm.BuildRender == "never" {
+		if pp.src.fm.Headless || pp.src.fm.Build.Render == "never" {
 			kept = append(kept, pp)
 			continue
 		}
-		if first, dup := owner[pp.rel]; dup {
+		key := pp.src.lang + routeKey(pp.rel)
+		if first, dup := owner[key]; dup {
 			snap.Diagnostics = append(snap.Diagnostics, Diagnostic{File: pp.src.rel, Line: 1, Severity: Error,
 				Message: fmt.Sprintf("permalink %s is already used by %s; this page is left out", pp.rel, first.src.rel)})
 			continue
 		}
-		owner[pp.rel] = pp
+		owner[key] = pp
 		kept = append(kept, pp)
 	}
 	published = kept
@@ -426,11 +434,9 @@ func (b *builder) source(d *dirState, rel, name string) *source {
 
 // diagnosticOf turns a parse error into a Diagnostic, keeping its line.
 func diagnosticOf(file string, err error) Diagnostic {
-	if d, ok := err.(Diagnostic); ok {
-		return d
-	}
-	if d, ok := err.(*Diagnostic); ok {
-		return *d
+	var fe *fileError
+	if errors.As(err, &fe) {
+		return fe.diagnostic()
 	}
 	return Diagnostic{File: file, Severity: Error, Message: err.Error()}
 }
@@ -450,48 +456,56 @@ type placedPage struct {
 	src      *source
 	kind     Kind
 	sections []string
-	rel      string // root-relative permalink
+	raw      string // permalink path below the base URL, unescaped
+	rel      string // root-relative permalink, escaped, as Hugo's RelPermalink
 }
 
 // place decides what kind of page s is, its sections and its permalink.
 func (b *builder) place(s *source) (*placedPage, *Diagnostic) {
-	root := b.roots[s.dir.root].dir
-	dirRel := strings.TrimPrefix(strings.TrimPrefix(s.dir.rel, root), "/")
-	if root == "." {
-		dirRel = s.dir.rel
-		if dirRel == "." {
-			dirRel = ""
-		}
-	}
+	dirRel := b.contentRel(s.dir)
 	pp := &placedPage{src: s, kind: KindPage}
-	pp.sections = b.sectionsOf(root, dirRel)
-	loc := pageLocation{Lang: s.lang, Sections: pp.sections, Dir: dirRel, BaseName: s.base}
+	loc := pageLocation{Lang: s.lang, Dir: dirRel, BaseName: s.base}
 	switch {
-	case s.base == "_index" && dirRel == "":
-		pp.kind = KindHome
-		pp.rel = b.cfg.homePermalink(s.lang)
-		return pp, nil
 	case s.base == "_index":
+		loc.IsBranch = true
 		pp.kind = KindSection
-		pp.sections = b.sectionsOf(root, dirRel)
-		pp.rel = b.cfg.sectionPermalink(s.lang, pp.sections)
-		return pp, nil
+		if dirRel == "" {
+			pp.kind = KindHome
+		}
+		pp.sections = b.sectionsOf(b.roots[s.dir.root].dir, dirRel)
 	case s.dir.leaf:
 		loc.BundleName = path.Base(dirRel)
-		// A bundle's folder is its own; its sections are its parent's.
-		loc.Dir = path.Dir(dirRel)
-		if loc.Dir == "." {
-			loc.Dir = ""
-		}
-		pp.sections = b.sectionsOf(root, loc.Dir)
-		loc.Sections = pp.sections
+		pp.sections = b.sectionsOf(b.roots[s.dir.root].dir, parentDir(dirRel))
+	default:
+		pp.sections = b.sectionsOf(b.roots[s.dir.root].dir, dirRel)
 	}
+	loc.Sections = pp.sections
 	rel, err := b.cfg.pagePermalink(loc, s.fm)
 	if err != nil {
 		return nil, &Diagnostic{File: s.rel, Line: 1, Severity: Error, Message: fmt.Sprintf("permalink: %v", err)}
 	}
-	pp.rel = rel
+	pp.raw, pp.rel = rel, b.cfg.relURL(rel)
 	return pp, nil
+}
+
+// contentRel returns the folder of d relative to its content root: "" for
+// the root itself.
+func (b *builder) contentRel(d *dirState) string {
+	root := b.roots[d.root].dir
+	if root == "." {
+		if d.rel == "." {
+			return ""
+		}
+		return d.rel
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(d.rel, root), "/")
+}
+
+func parentDir(p string) string {
+	if d := path.Dir(p); d != "." {
+		return d
+	}
+	return ""
 }
 
 // sectionsOf returns Hugo's section path for the folder dirRel of a content
@@ -537,7 +551,7 @@ func (b *builder) published(fm *frontMatter, now time.Time) (bool, time.Time) {
 func (b *builder) updateLinkSet(pages []*placedPage) {
 	set := make(map[string]string, len(pages))
 	for _, pp := range pages {
-		set[pp.src.lang+":"+pp.src.rel] = pp.rel
+		set[pp.src.lang+":"+pp.src.rel] = pp.raw
 	}
 	if b.linkSet == nil || !mapsEqual(set, b.linkSet) {
 		b.linkGen++
@@ -669,3 +683,16 @@ func sortPages(pages []*Page) {
 
 var _ = bytes.Equal
 var _ = utf8.Valid
+
+// parseBaseURL checks an absolute http(s) URL and returns it ending in "/".
+func parseBaseURL(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q: want an absolute http or https URL such as https://blog.example/", s)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		u.RawPath = ""
+	}
+	return u.String(), nil
+}

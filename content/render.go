@@ -1,5 +1,3 @@
-//go:build bbdraft
-
 package content
 
 import (
@@ -39,7 +37,7 @@ func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (rendered
 		rc.diags = append(rc.diags, diagnosticOf(s.rel, err))
 		return rc, false
 	}
-	base, err := url.Parse(b.cfg.absURL(pp.rel))
+	base, err := url.Parse(b.cfg.absURL(pp.raw))
 	if err != nil {
 		rc.diags = append(rc.diags, Diagnostic{File: s.rel, Severity: Error, Message: fmt.Sprintf("permalink %q: %v", pp.rel, err)})
 		return rc, false
@@ -120,7 +118,7 @@ func (b *builder) resolveRef(from *placedPage, byRef map[string]*placedPage, ref
 		frag = "#" + frag
 	}
 	if target == "" {
-		return b.link(from.rel, relative) + frag, nil
+		return b.link(from.raw, relative) + frag, nil
 	}
 	lang := from.src.lang + ":"
 	candidates := []string{target}
@@ -135,17 +133,18 @@ func (b *builder) resolveRef(from *placedPage, byRef map[string]*placedPage, ref
 	for _, c := range candidates {
 		c = strings.TrimSuffix(c, "/")
 		if pp, ok := byRef[lang+c]; ok {
-			return b.link(pp.rel, relative) + frag, nil
+			return b.link(pp.raw, relative) + frag, nil
 		}
 	}
 	return "", fmt.Errorf("ref %q: no such page", ref)
 }
 
-func (b *builder) link(rel string, relative bool) string {
+// link returns the URL of the page at raw, root-relative or absolute.
+func (b *builder) link(raw string, relative bool) string {
 	if relative {
-		return rel
+		return b.cfg.relURL(raw)
 	}
-	return b.cfg.absURL(rel)
+	return b.cfg.absURL(raw)
 }
 
 func (b *builder) shortcodePage(pp *placedPage) *shortcode.Page {
@@ -153,7 +152,7 @@ func (b *builder) shortcodePage(pp *placedPage) *shortcode.Page {
 	p := &shortcode.Page{
 		File:         s.rel,
 		Title:        s.fm.Title,
-		Permalink:    b.cfg.absURL(pp.rel),
+		Permalink:    b.cfg.absURL(pp.raw),
 		RelPermalink: pp.rel,
 		Lang:         s.lang,
 		Kind:         string(pp.kind),
@@ -210,7 +209,7 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 		Pinned:         fm.Pinned,
 		TranslationKey: fm.TranslationKey,
 		RelPermalink:   pp.rel,
-		Permalink:      b.cfg.absURL(pp.rel),
+		Permalink:      b.cfg.absURL(pp.raw),
 		Content:        template.HTML(rc.html),
 		Summary:        template.HTML(rc.summ),
 		SummaryText:    rc.text,
@@ -225,7 +224,7 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 		p.Authors = []string{b.cfg.Author.Name}
 	}
 	for _, a := range fm.Aliases {
-		p.Aliases = append(p.Aliases, b.aliasPath(s.lang, pp.rel, a))
+		p.Aliases = append(p.Aliases, b.aliasPath(pp.raw, a))
 	}
 	if s.dir.leaf {
 		p.Dir = b.absDir(s.dir.rel)
@@ -236,13 +235,18 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 	return p
 }
 
-// aliasPath resolves a front matter alias as Hugo does: absolute aliases are
-// site paths, relative ones are relative to the page.
-func (b *builder) aliasPath(lang, permalink, alias string) string {
-	if strings.HasPrefix(alias, "/") {
-		return alias
+// aliasPath resolves a front matter alias as Hugo does: an absolute alias
+// is a path below the base URL, a relative one is relative to the page's
+// folder. The result is root-relative like RelPermalink.
+func (b *builder) aliasPath(raw, alias string) string {
+	if !strings.HasPrefix(alias, "/") {
+		joined := path.Join(raw, "..", alias)
+		if strings.HasSuffix(alias, "/") {
+			joined += "/"
+		}
+		alias = joined
 	}
-	return path.Join(permalink, "..", alias) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(alias, "/")]
+	return b.cfg.relURL(alias)
 }
 
 // pageImages lists a page's images: those its content shows, in order, then

@@ -1,5 +1,3 @@
-//go:build bbdraft
-
 package content
 
 import (
@@ -159,7 +157,7 @@ func unwrapPathError(err error) error {
 }
 
 // sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
+func sortedMapKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -140,4 +141,13 @@ func translationKey(p *Page) string {
 		base = base[:i]
 	}
 	return "file:" + dir + base
+}
+
+// routeKey is the key of a root-relative URL path in the routes: unescaped,
+// as net/http gives a request's path.
+func routeKey(rel string) string {
+	if u, err := url.PathUnescape(rel); err == nil {
+		return u
+	}
+	return rel
 }

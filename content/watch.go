@@ -1,5 +1,3 @@
-//go:build bbdraft
-
 package content
 
 import (

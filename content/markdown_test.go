@@ -1,0 +1,165 @@
+package content
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// hugoGoldmark is Hugo's default goldmark configuration.
+func hugoGoldmark() GoldmarkConfig {
+	return GoldmarkConfig{
+		Typographer: true, Footnote: true, DefinitionList: true, Table: true,
+		Strikethrough: true, Linkify: true, TaskList: true, AutoHeadingID: true,
+		AutoHeadingIDType: "github",
+	}
+}
+
+func hugoHighlight() HighlightConfig {
+	return HighlightConfig{Style: "monokai", NoClasses: true, CodeFences: true, TabWidth: 4}
+}
+
+func TestMarkdownRender(t *testing.T) {
+	base, _ := url.Parse("https://blog.example/posts/kafka/")
+	tests := []struct {
+		name    string
+		cfg     func(*GoldmarkConfig)
+		src     string
+		want    []string // substrings of the HTML
+		notWant []string
+	}{
+		{name: "em dash", src: "Kafka---and Flink -- both.", want: []string{"Kafka&mdash;and Flink &ndash; both."}},
+		{name: "curly quotes", src: `He said "hello".`, want: []string{"&ldquo;hello&rdquo;"}},
+		{name: "heading id github style", src: "## Keynote by Confluent!\n\n## Keynote by Confluent!", want: []string{`<h2 id="keynote-by-confluent">`, `<h2 id="keynote-by-confluent-1">`}},
+		{name: "table", src: "| a | b |\n|---|---|\n| 1 | 2 |", want: []string{"<table>", "<td>1</td>"}},
+		{name: "strikethrough", src: "~~gone~~", want: []string{"<del>gone</del>"}},
+		{name: "task list", src: "- [x] done\n- [ ] todo", want: []string{`type="checkbox"`, "checked"}},
+		{name: "footnote", src: "Text[^1].\n\n[^1]: The note.", want: []string{`class="footnotes"`, "The note."}},
+		{name: "definition list", src: "Term\n: Definition", want: []string{"<dl>", "<dt>Term</dt>", "<dd>Definition</dd>"}},
+		{name: "linkify", src: "See https://kafka.apache.org now", want: []string{`<a href="https://kafka.apache.org">`}},
+		{name: "relative image absolute", src: "![Roadmap](keynote-1.jpg)", want: []string{`src="https://blog.example/posts/kafka/keynote-1.jpg"`, `alt="Roadmap"`}},
+		{name: "root-relative link absolute", src: "[about](/about/)", want: []string{`href="https://blog.example/about/"`}},
+		{name: "parent link absolute", src: "[up](../other/)", want: []string{`href="https://blog.example/posts/other/"`}},
+		{name: "absolute link kept", src: "[x](https://x.com/a)", want: []string{`href="https://x.com/a"`}},
+		{name: "fragment kept", src: "[top](#top)", want: []string{`href="#top"`}},
+		{name: "raw html omitted by default", src: "<script>alert(1)</script>\n\nok", want: []string{"raw HTML omitted"}, notWant: []string{"<script>"}},
+		{name: "raw html when unsafe", cfg: func(c *GoldmarkConfig) { c.Unsafe = true }, src: "<div class=\"x\">hi</div>", want: []string{`<div class="x">hi</div>`}},
+		{name: "typographer off", cfg: func(c *GoldmarkConfig) { c.Typographer = false }, src: "a---b", want: []string{"a---b"}},
+		{name: "go code highlighted", src: "```go\nfunc main() {}\n```", want: []string{`<div class="highlight"><pre tabindex="0" style=`, `<code class="language-go" data-lang="go">`, "func"}},
+		{name: "unknown language escaped", src: "```nosuchlang\n<b>\n```", want: []string{`<pre><code class="language-nosuchlang" data-lang="nosuchlang">&lt;b&gt;`}},
+		{name: "fence options", src: "```go {linenos=table,hl_lines=[1]}\nx := 1\n```", want: []string{"<table"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := hugoGoldmark()
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			md := newMarkdown(cfg, newHighlighter(hugoHighlight()))
+			out, _, err := md.render([]byte(tt.src), base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := string(out)
+			for _, w := range tt.want {
+				if !strings.Contains(h, w) {
+					t.Errorf("output lacks %q:\n%s", w, h)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(h, w) {
+					t.Errorf("output has %q:\n%s", w, h)
+				}
+			}
+		})
+	}
+}
+
+func TestMarkdownCollectsImagesAndWords(t *testing.T) {
+	base, _ := url.Parse("https://blog.example/posts/kafka/")
+	md := newMarkdown(hugoGoldmark(), newHighlighter(hugoHighlight()))
+	_, res, err := md.render([]byte("One two three.\n\n![DBZ *history*](dbz-1.jpg \"Slide\")\n\nFour five\nsix."), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.images) != 1 {
+		t.Fatalf("images = %+v, want one", res.images)
+	}
+	img := res.images[0]
+	if img.URL != "https://blog.example/posts/kafka/dbz-1.jpg" || img.Alt != "DBZ history" || img.Title != "Slide" {
+		t.Errorf("image = %+v", img)
+	}
+	if res.words != 8 {
+		t.Errorf("words = %d, want 8", res.words)
+	}
+}
+
+func TestAnchorize(t *testing.T) {
+	tests := []struct{ in, kind, want string }{
+		{"Hello World", "github", "hello-world"},
+		{"Kafka Streams: state (v2)!", "github", "kafka-streams-state-v2"},
+		{"Résumé café", "github", "résumé-café"},
+		{"Résumé café", "github-ascii", "resume-cafe"},
+		{"snake_case-and-dash", "github", "snake_case-and-dash"},
+		{"Hello,  World!", "blackfriday", "hello-world"},
+	}
+	for _, tt := range tests {
+		if got := anchorize(tt.in, tt.kind); got != tt.want {
+			t.Errorf("anchorize(%q, %s) = %q, want %q", tt.in, tt.kind, got, tt.want)
+		}
+	}
+}
+
+func TestSummaries(t *testing.T) {
+	t.Run("divider", func(t *testing.T) {
+		src, ok := markDivider([]byte("Lead paragraph.\n<!--more-->\nRest."))
+		if !ok {
+			t.Fatal("divider not found")
+		}
+		md := newMarkdown(hugoGoldmark(), newHighlighter(hugoHighlight()))
+		h, _, _ := md.render(src, nil)
+		summary, content, ok := cutDivider(h)
+		if !ok || string(summary) != "<p>Lead paragraph.</p>\n" {
+			t.Errorf("summary = %q", summary)
+		}
+		if strings.Contains(string(content), dividerToken) || !strings.Contains(string(content), "Rest.") {
+			t.Errorf("content = %q", content)
+		}
+	})
+	t.Run("auto summary keeps whole paragraphs", func(t *testing.T) {
+		h := []byte("<p>one two three</p>\n<p>four <em>five</em> six</p>\n<p>seven</p>\n")
+		got, truncated := autoSummary(h, 4)
+		if string(got) != "<p>one two three</p>\n<p>four <em>five</em> six</p>" || !truncated {
+			t.Errorf("autoSummary = %q, %v", got, truncated)
+		}
+		got, truncated = autoSummary(h, 100)
+		if string(got) != string(h) || truncated {
+			t.Errorf("autoSummary of short content = %q, %v", got, truncated)
+		}
+	})
+	t.Run("plain text", func(t *testing.T) {
+		got := htmlToText([]byte("<p>Kafka &amp; <em>Flink</em></p>\n<p>second\n  line</p><script>x()</script>"))
+		if got != "Kafka & Flink second line" {
+			t.Errorf("htmlToText = %q", got)
+		}
+	})
+}
+
+func TestAbsolutizeHTML(t *testing.T) {
+	base, _ := url.Parse("https://blog.example/posts/kafka/")
+	out, imgs := absolutizeHTML([]byte(`<figure><img src="a.jpg" alt="A &amp; B" width="10" height="20" srcset="a.jpg 1x, /b.jpg 2x"><a href="../x/">x</a><a href="https://o.example/">o</a></figure>`), base)
+	h := string(out)
+	for _, w := range []string{
+		`src="https://blog.example/posts/kafka/a.jpg"`,
+		`srcset="https://blog.example/posts/kafka/a.jpg 1x, https://blog.example/b.jpg 2x"`,
+		`href="https://blog.example/posts/x/"`,
+		`href="https://o.example/"`,
+	} {
+		if !strings.Contains(h, w) {
+			t.Errorf("output lacks %q:\n%s", w, h)
+		}
+	}
+	if len(imgs) != 1 || imgs[0].Alt != "A & B" || imgs[0].Width != 10 || imgs[0].Height != 20 {
+		t.Errorf("images = %+v", imgs)
+	}
+}
