@@ -15,13 +15,14 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 // absolutizeHTML makes every URL in an HTML fragment absolute against base and
 // returns the images it shows. Markdown links are made absolute while
 // rendering; this pass is for raw HTML and shortcode output.
-func absolutizeHTML(frag []byte, base *url.URL) ([]byte, []Image) {
+func absolutizeHTML(frag []byte, base *url.URL) ([]byte, []imageRef) {
 	if base == nil || !bytes.ContainsAny(frag, "<") {
 		return frag, nil
 	}
+	folder := folderOf(base)
 	var out bytes.Buffer
 	out.Grow(len(frag) + 64)
-	var images []Image
+	var images []imageRef
 	z := html.NewTokenizer(bytes.NewReader(frag))
 	for {
 		tt := z.Next()
@@ -38,7 +39,7 @@ func absolutizeHTML(frag []byte, base *url.URL) ([]byte, []Image) {
 		for i, a := range tok.Attr {
 			switch {
 			case urlAttrs[a.Key]:
-				if v := string(absolute(base, []byte(a.Val))); v != a.Val {
+				if v := string(absolute(base, folder, []byte(a.Val))); v != a.Val {
 					tok.Attr[i].Val, changed = v, true
 				}
 			case a.Key == "srcset":
@@ -67,27 +68,53 @@ func absoluteSrcset(base *url.URL, srcset string) string {
 		if len(fields) == 0 {
 			continue
 		}
-		fields[0] = string(absolute(base, []byte(fields[0])))
+		fields[0] = string(absolute(base, folderOf(base), []byte(fields[0])))
 		parts[i] = strings.Join(fields, " ")
 	}
 	return strings.Join(parts, ", ")
 }
 
-func imageFromTag(tok html.Token) Image {
-	img := Image{InContent: true}
+func imageFromTag(tok html.Token) imageRef {
+	img := imageRef{res: -1, inContent: true}
 	for _, a := range tok.Attr {
 		switch a.Key {
 		case "src":
-			img.URL = a.Val
+			img.url = a.Val
 		case "alt":
-			img.Alt = a.Val
+			img.alt = a.Val
 		case "title":
-			img.Title = a.Val
+			img.title = a.Val
 		case "width":
-			img.Width, _ = strconv.Atoi(a.Val)
+			n, _ := strconv.Atoi(a.Val)
+			img.width = int32(n)
 		case "height":
-			img.Height, _ = strconv.Atoi(a.Val)
+			n, _ := strconv.Atoi(a.Val)
+			img.height = int32(n)
 		}
 	}
 	return img
+}
+
+// needsHTMLPass reports whether rendered HTML may hold a relative URL or an
+// image the Markdown renderer did not see (from raw HTML or a shortcode), so
+// that absolutizeHTML must read it. Markdown links and images are already
+// absolute; most pages need no pass.
+func needsHTMLPass(h []byte, markdownImages int) bool {
+	if bytes.Count(h, []byte("<img")) > markdownImages {
+		return true
+	}
+	for _, attr := range [][]byte{[]byte(`href="`), []byte(`src="`), []byte(`srcset="`), []byte(`poster="`), []byte(`href='`), []byte(`src='`)} {
+		for rest := h; ; {
+			i := bytes.Index(rest, attr)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(attr):]
+			if !bytes.HasPrefix(rest, []byte("https://")) && !bytes.HasPrefix(rest, []byte("http://")) &&
+				!bytes.HasPrefix(rest, []byte("#")) && !bytes.HasPrefix(rest, []byte("mailto:")) {
+				return true
+			}
+		}
+	}
+	return bytes.Contains(h, []byte("href=")) && bytes.Count(h, []byte("href=")) > bytes.Count(h, []byte(`href="`))+bytes.Count(h, []byte(`href='`))
 }

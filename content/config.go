@@ -130,7 +130,6 @@ const (
 func defaultSiteConfig() *SiteConfig {
 	return &SiteConfig{
 		DefaultContentLanguage: defaultLanguage,
-		LanguageCode:           "",
 		Languages:              []Language{{Code: defaultLanguage, LanguageCode: defaultLanguage, Params: map[string]any{}}},
 		Params:                 map[string]any{},
 		Taxonomies:             map[string]string{"tag": "tags", "category": "categories"},
@@ -219,15 +218,20 @@ func expandDateKeys(keys, defaults []string) []string {
 // ..."); values that are wrong are returned as diagnostics, and the default
 // is used in their place.
 func LoadConfig(siteDir string) (*SiteConfig, []Diagnostic, error) {
+	fi, err := os.Stat(siteDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("content: load config: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, nil, fmt.Errorf("content: load config: %s is not a folder", siteDir)
+	}
 	l := &configLoader{siteDir: siteDir, root: map[string]any{}}
 	if err := l.readFiles(); err != nil {
 		return nil, nil, err
 	}
 	cfg := defaultSiteConfig()
 	cfg.ConfigFiles = l.files
-	if err := l.decode(cfg); err != nil {
-		return nil, l.diags, err
-	}
+	l.decode(cfg)
 	return cfg, l.diags, nil
 }
 
@@ -325,8 +329,7 @@ func (l *configLoader) readFile(rel string, prefix []string, unwrap string) (boo
 		return false, nil
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) && isDirErr(filepath.Join(l.siteDir, filepath.FromSlash(rel))) {
+		if isDirErr(filepath.Join(l.siteDir, filepath.FromSlash(rel))) {
 			return false, nil
 		}
 		return false, fmt.Errorf("content: read config %s: %w", rel, err)
@@ -344,23 +347,18 @@ func (l *configLoader) readFile(rel string, prefix []string, unwrap string) (boo
 		}
 		return false, &fileError{File: rel, Msg: err.Error()}
 	}
+	locate := newKeyLocator(f, src)
 	var v any = m
 	if unwrap != "" && len(m) == 1 {
 		if inner, ok := m[unwrap]; ok {
+			// params.toml may hold [params] itself; its keys are then one
+			// level deeper in the file than in the merged configuration.
 			v = inner
-			// The keys are one level deeper in the file than in prefix.
-			prefix = slices.Clone(prefix)
-			rel := rel
-			locate := newKeyLocator(f, src)
-			l.sources = append(l.sources, configSource{file: rel, prefix: prefix, locate: func(p []string) int {
-				return locate(append([]string{unwrap}, p...))
-			}})
-			l.merge(prefix, v)
-			l.files = append(l.files, rel)
-			return true, nil
+			outer := locate
+			locate = func(p []string) int { return outer(append([]string{unwrap}, p...)) }
 		}
 	}
-	l.sources = append(l.sources, configSource{file: rel, prefix: prefix, locate: newKeyLocator(f, src)})
+	l.sources = append(l.sources, configSource{file: rel, prefix: prefix, locate: locate})
 	l.merge(prefix, v)
 	l.files = append(l.files, rel)
 	return true, nil
@@ -500,7 +498,8 @@ func (l *configLoader) stringMap(keys ...string) (map[string]any, bool) {
 	return m, true
 }
 
-func (l *configLoader) decode(cfg *SiteConfig) error {
+// decode fills cfg from the merged configuration.
+func (l *configLoader) decode(cfg *SiteConfig) {
 	if len(l.files) == 0 {
 		// A bare folder: content/ if there is one, else the folder itself.
 		if fi, err := os.Stat(filepath.Join(l.siteDir, defaultContentDir)); err == nil && fi.IsDir() {
@@ -516,7 +515,10 @@ func (l *configLoader) decode(cfg *SiteConfig) error {
 		l.str(&cfg.LanguageCode, "locale")
 	}
 	dclSet := l.str(&cfg.DefaultContentLanguage, "defaultcontentlanguage")
-	cfg.DefaultContentLanguage = strings.ToLower(cfg.DefaultContentLanguage)
+	if lower := strings.ToLower(cfg.DefaultContentLanguage); lower != cfg.DefaultContentLanguage {
+		l.report(Error, []string{"defaultcontentlanguage"}, "defaultContentLanguage %q must be lower case, as language names are", cfg.DefaultContentLanguage)
+		cfg.DefaultContentLanguage = lower
+	}
 	if cfg.DefaultContentLanguage == "" {
 		cfg.DefaultContentLanguage, dclSet = defaultLanguage, false
 	}
@@ -549,7 +551,6 @@ func (l *configLoader) decode(cfg *SiteConfig) error {
 	}
 	l.decodeTimeZone(cfg)
 	l.decodeFrontMatterDates(cfg)
-	return nil
 }
 
 func (l *configLoader) decodeBaseURL(cfg *SiteConfig) {
@@ -646,6 +647,12 @@ func (l *configLoader) author(keys []string, v any) Author {
 		return Author{}
 	case string:
 		return Author{Name: vv}
+	case []any:
+		// Themes such as PaperMod take a list of names.
+		names, ok := asStringSlice(vv, true)
+		if ok {
+			return Author{Name: strings.Join(names, ", ")}
+		}
 	case map[string]any:
 		var a Author
 		for k, dst := range map[string]*string{"name": &a.Name, "email": &a.Email, "url": &a.URL} {

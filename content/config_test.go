@@ -54,7 +54,8 @@ func TestLoadConfig(t *testing.T) {
 			dir:  "yaml",
 			check: func(t *testing.T, c *SiteConfig) {
 				sameValue(t, "BaseURL", c.BaseURL, "https://yaml.example.org/")
-				sameValue(t, "DefaultContentLanguage", c.DefaultContentLanguage, "en")
+				sameValue(t, "DefaultContentLanguage", c.DefaultContentLanguage, "es")
+				sameValue(t, "Languages", c.Languages, []Language{{Code: "es", LanguageCode: "es", Title: "YAML Site", Params: c.Params}})
 				sameValue(t, "Paginate", c.Paginate, 7)
 				sameValue(t, "UglyURLs", c.UglyURLs, false)
 				sameValue(t, "UglyURLSections", c.UglyURLSections, map[string]bool{"posts": true})
@@ -329,10 +330,25 @@ autoHeadingIDType = "gitlab"
 			check: func(t *testing.T, c *SiteConfig) { sameValue(t, "TimeZone", c.TimeZone, time.UTC) },
 		},
 		{
+			name:  "author list as themes write it",
+			files: map[string]string{"hugo.toml": "[params]\nauthor = ['Ana', 'Bo']\n"},
+			check: func(t *testing.T, c *SiteConfig) { sameValue(t, "Author", c.Author, Author{Name: "Ana, Bo"}) },
+		},
+		{
+			name:  "upper case default language",
+			files: map[string]string{"hugo.yaml": "title: x\ndefaultContentLanguage: EN\n"},
+			want:  []Diagnostic{{File: "hugo.yaml", Line: 2, Severity: Error}},
+			check: func(t *testing.T, c *SiteConfig) {
+				sameValue(t, "DefaultContentLanguage", c.DefaultContentLanguage, "en")
+			},
+		},
+		{
 			name:  "default language missing from languages",
 			files: map[string]string{"hugo.toml": "defaultContentLanguage = 'de'\n[languages.en]\n[languages.fr]\n"},
 			want:  []Diagnostic{{File: "hugo.toml", Line: 1, Severity: Error}},
-			check: func(t *testing.T, c *SiteConfig) { sameValue(t, "DefaultContentLanguage", c.DefaultContentLanguage, "en") },
+			check: func(t *testing.T, c *SiteConfig) {
+				sameValue(t, "DefaultContentLanguage", c.DefaultContentLanguage, "en")
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -359,6 +375,12 @@ autoHeadingIDType = "gitlab"
 				tt.check(t, c)
 			}
 		})
+	}
+}
+
+func TestLoadConfigMissingFolder(t *testing.T) {
+	if _, _, err := LoadConfig(filepath.Join(t.TempDir(), "nowhere")); err == nil {
+		t.Error("LoadConfig of a missing folder succeeded")
 	}
 }
 

@@ -580,7 +580,7 @@ func (r *fmReader) readBlogbridge() {
 	}
 	fm := r.fm
 	at := func(k string) []string { return append(slices.Clone(base), k) }
-	for _, k := range sortedKeys(bm) {
+	for _, k := range sortedFMKeys(bm) {
 		ov := bm[k]
 		if ov == nil {
 			continue
@@ -624,7 +624,7 @@ func (r *fmReader) readBlogbridge() {
 	}
 }
 
-func sortedKeys(m map[string]any) []string {
+func sortedFMKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -688,6 +688,7 @@ func (fm *frontMatter) applyDates(cfg *SiteConfig, file string, m map[string]any
 	}
 	loc := cfg.location()
 	warned := map[string]bool{}
+	resolved := map[string]any{}
 	_, hasSlug := m["slug"]
 	resolve := func(chain []string) time.Time {
 		for _, k := range chain {
@@ -705,6 +706,12 @@ func (fm *frontMatter) applyDates(cfg *SiteConfig, file string, m map[string]any
 				continue
 			}
 			v, ok := m[k]
+			if !ok {
+				// A date resolved by an earlier chain counts, as in Hugo:
+				// lastmod falls back to the date even when that came from
+				// the file name.
+				v, ok = resolved[k]
+			}
 			if !ok || v == nil || v == "" {
 				continue
 			}
@@ -727,15 +734,22 @@ func (fm *frontMatter) applyDates(cfg *SiteConfig, file string, m map[string]any
 		}
 		return time.Time{}
 	}
-	fm.Date = resolve(conf.Date)
-	fm.Lastmod = resolve(conf.Lastmod)
-	fm.PublishDate = resolve(conf.PublishDate)
-	fm.ExpiryDate = resolve(conf.ExpiryDate)
-	for k, t := range map[string]time.Time{"date": fm.Date, "lastmod": fm.Lastmod, "publishdate": fm.PublishDate, "expirydate": fm.ExpiryDate} {
-		if _, ok := fm.Params[k]; !ok {
-			fm.Params[k] = t
+	set := func(dst *time.Time, key string, chain []string) {
+		*dst = resolve(chain)
+		if dst.IsZero() {
+			return
+		}
+		if _, ok := m[key]; !ok {
+			resolved[key] = *dst
+		}
+		if _, ok := fm.Params[key]; !ok {
+			fm.Params[key] = *dst
 		}
 	}
+	set(&fm.Date, "date", conf.Date)
+	set(&fm.Lastmod, "lastmod", conf.Lastmod)
+	set(&fm.PublishDate, "publishdate", conf.PublishDate)
+	set(&fm.ExpiryDate, "expirydate", conf.ExpiryDate)
 }
 
 func quoteValue(v any) string {

@@ -14,7 +14,9 @@ func TestParseFrontMatter(t *testing.T) {
 	if err != nil {
 		t.Skipf("no time zone database: %v", err)
 	}
-	day := func(y int, m time.Month, d int, loc *time.Location) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	day := func(y int, m time.Month, d int, loc *time.Location) time.Time {
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	}
 
 	tests := []struct {
 		name     string
@@ -147,12 +149,16 @@ func TestParseFrontMatter(t *testing.T) {
 			},
 		},
 		{
-			name:     "date and slug from the file name",
-			cfg:      func(c *SiteConfig) { c.FrontMatter.Date = expandDateKeys([]string{":filename", ":default"}, defaultFrontMatterConfig().Date) },
+			name: "date and slug from the file name",
+			cfg: func(c *SiteConfig) {
+				c.FrontMatter.Date = expandDateKeys([]string{":filename", ":default"}, defaultFrontMatterConfig().Date)
+			},
 			src:      "---\ntitle: Dated\n---\n",
 			bodyLine: 4,
 			check: func(t *testing.T, fm *frontMatter) {
 				sameValue(t, "Date", fm.Date, day(2024, 3, 24, time.UTC))
+				sameValue(t, "Lastmod", fm.Lastmod, day(2024, 3, 24, time.UTC))
+				sameValue(t, "PublishDate", fm.PublishDate, day(2024, 3, 24, time.UTC))
 				sameValue(t, "Slug", fm.Slug, "kafka-summit")
 			},
 		},

@@ -13,8 +13,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -64,7 +66,6 @@ type builder struct {
 	hl        *highlighter
 	sc        *shortcode.Engine
 	scDiags   []Diagnostic
-	images    *imageSizes
 
 	dirs    map[string]*dirState // by site-relative folder
 	sources map[string]*source   // by site-relative file
@@ -76,6 +77,9 @@ type builder struct {
 	// structureGen changes whenever folders appear, vanish or become
 	// sections or bundles, which may move pages; placements are redone then.
 	structureGen uint64
+	// scanGen numbers folder scans; a page is rendered again when its
+	// folder was scanned again, as its bundle files may have changed.
+	scanGen atomic.Uint64
 	// dirty holds the folders whose files must be checked for changes on the
 	// next build; allDirty says every folder must be.
 	dirty    map[string]bool
@@ -91,6 +95,7 @@ type source struct {
 	base     string // file name without language and extension
 	dir      *dirState
 	fm       *frontMatter
+	body     []byte // kept from reading until the first rendering
 	bodyLine int
 	diags    []Diagnostic // found reading the file
 	failed   bool         // the file could not be read or parsed
@@ -149,7 +154,6 @@ func newBuilder(opts Options) (*builder, error) {
 		cfg:       cfg,
 		cfgDiags:  diags,
 		langCodes: map[string]bool{},
-		images:    newImageSizes(),
 		dirs:      map[string]*dirState{},
 		sources:   map[string]*source{},
 		dirty:     map[string]bool{},
@@ -283,13 +287,27 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	now := b.opts.Now()
 	seen := make(map[string]bool, len(b.sources))
 	var srcs []*source
+	var toRead []fileRef
 	for _, rel := range sortedMapKeys(b.dirs) {
 		d := b.dirs[rel]
 		for _, name := range d.pages {
 			frel := path.Join(d.rel, name)
 			seen[frel] = true
-			srcs = append(srcs, b.source(d, frel, name))
+			if s, ok := b.sources[frel]; ok && !b.allDirty && !b.dirty[d.rel] {
+				s.dir = d
+				srcs = append(srcs, s)
+				continue
+			}
+			toRead = append(toRead, fileRef{d, frel, name, len(srcs)})
+			srcs = append(srcs, nil)
 		}
+	}
+	parallel(len(toRead), func(i int) {
+		f := toRead[i]
+		srcs[f.index] = b.source(f.dir, f.rel, f.name)
+	})
+	for _, f := range toRead {
+		b.sources[f.rel] = srcs[f.index]
 	}
 	for rel := range b.sources {
 		if !seen[rel] {
@@ -383,11 +401,8 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 
 // source returns the parsed file rel, reading it again only when its size or
 // modification time changed.
+// It reads b.sources but does not write it, so it may run in parallel.
 func (b *builder) source(d *dirState, rel, name string) *source {
-	if s, ok := b.sources[rel]; ok && !b.allDirty && !b.dirty[d.rel] {
-		s.dir = d
-		return s
-	}
 	abs := filepath.Join(b.siteDir, filepath.FromSlash(rel))
 	info, statErr := os.Stat(abs)
 	if s, ok := b.sources[rel]; ok && statErr == nil && s.size == info.Size() && s.modTime.Equal(info.ModTime()) {
@@ -395,7 +410,6 @@ func (b *builder) source(d *dirState, rel, name string) *source {
 		return s
 	}
 	s := &source{rel: rel, dir: d}
-	b.sources[rel] = s
 	s.base, s.lang = splitContentName(name, b.langCodes)
 	if root := b.roots[d.root]; root.lang != "" {
 		s.lang = root.lang
@@ -421,14 +435,14 @@ func (b *builder) source(d *dirState, rel, name string) *source {
 		s.diags = []Diagnostic{{File: rel, Severity: Error, Message: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}
 		return s
 	}
-	fm, _, bodyLine, diags, err := parseFrontMatter(b.cfg, rel, src)
+	fm, body, bodyLine, diags, err := parseFrontMatter(b.cfg, rel, src)
 	s.diags = diags
 	if err != nil {
 		s.failed = true
 		s.diags = append(s.diags, diagnosticOf(rel, err))
 		return s
 	}
-	s.fm, s.bodyLine = fm, bodyLine
+	s.fm, s.body, s.bodyLine = fm, body, bodyLine
 	return s
 }
 
@@ -441,14 +455,47 @@ func diagnosticOf(file string, err error) Diagnostic {
 	return Diagnostic{File: file, Severity: Error, Message: err.Error()}
 }
 
-// body reads the page body again: bodies are not kept between builds.
-func (b *builder) body(s *source) ([]byte, error) {
+// takeBody returns the page body, read with the front matter or, when it was
+// already rendered once, read again: bodies are not kept between builds.
+func (b *builder) takeBody(s *source) ([]byte, error) {
+	if body := s.body; body != nil {
+		s.body = nil
+		return body, nil
+	}
 	src, err := os.ReadFile(filepath.Join(b.siteDir, filepath.FromSlash(s.rel)))
 	if err != nil {
 		return nil, err
 	}
 	_, body, _, _, err := parseFrontMatter(b.cfg, s.rel, src)
 	return body, err
+}
+
+// fileRef is a content file to read, and its place in the build's list.
+type fileRef struct {
+	dir   *dirState
+	rel   string
+	name  string
+	index int
+}
+
+// parallel calls fn(0) to fn(n-1) on every core and returns when all are
+// done.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // placedPage is a parsed source with its place in the site.
@@ -575,8 +622,7 @@ func mapsEqual(a, b map[string]string) bool {
 func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
 	var todo []*placedPage
 	for _, pp := range pages {
-		key := pp.renderKey(b.linkGen)
-		if pp.src.renderKey != key {
+		if pp.src.renderKey != pp.renderKey(b.linkGen) {
 			todo = append(todo, pp)
 		}
 	}
@@ -584,34 +630,22 @@ func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
 		return
 	}
 	byRef := b.refIndex(pages)
-	work := make(chan *placedPage)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for pp := range work {
-				pp.src.rendered, pp.src.usesRefs = b.render(pp, byRef)
-				pp.src.renderKey = pp.renderKey(b.linkGen)
-			}
-		}()
-	}
-	for _, pp := range todo {
+	parallel(len(todo), func(i int) {
 		if ctx.Err() != nil {
-			break
+			return
 		}
-		work <- pp
-	}
-	close(work)
-	wg.Wait()
+		pp := todo[i]
+		pp.src.rendered, pp.src.usesRefs = b.render(pp, byRef)
+		pp.src.renderKey = pp.renderKey(b.linkGen)
+	})
 }
 
 // renderKey names every input of a page's rendering besides its own file,
 // which invalidates the source itself when it changes.
 func (pp *placedPage) renderKey(linkGen uint64) string {
-	key := pp.rel + "\x00" + string(pp.kind) + "\x00" + fmt.Sprint(len(pp.src.dir.resources))
+	key := pp.rel + "\x00" + string(pp.kind) + "\x00" + strconv.FormatUint(pp.src.dir.gen, 10)
 	if pp.src.usesRefs {
-		key += fmt.Sprintf("\x00%d", linkGen)
+		key += "\x00" + strconv.FormatUint(linkGen, 10)
 	}
 	return key
 }

@@ -28,9 +28,9 @@ type markdown struct {
 
 // markdownResult is what rendering one document found besides its HTML.
 type markdownResult struct {
-	images  []Image // images in order of appearance, URLs absolute
-	words   int     // words of text, as Hugo's WordCount counts them
-	rawHTML bool    // the document holds raw HTML that was passed through
+	images  []imageRef // images in order of appearance, URLs as written
+	words   int        // words of text, as Hugo's WordCount counts them
+	rawHTML bool       // the document holds raw HTML that was passed through
 }
 
 var (
@@ -115,6 +115,7 @@ type linkTransformer struct{}
 
 func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	base, _ := pc.Get(baseKey).(*url.URL)
+	folder := folderOf(base)
 	res, _ := pc.Get(resultKey).(*markdownResult)
 	src := reader.Source()
 	inWord := false
@@ -124,17 +125,18 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		}
 		switch n := n.(type) {
 		case *ast.Link:
-			n.Destination = absolute(base, n.Destination)
+			n.Destination = absolute(base, folder, n.Destination)
 		case *ast.Image:
-			n.Destination = absolute(base, n.Destination)
 			if res != nil {
-				res.images = append(res.images, Image{
-					URL:       string(n.Destination),
-					Alt:       plainText(n, src),
-					Title:     string(n.Title),
-					InContent: true,
+				res.images = append(res.images, imageRef{
+					url:       string(n.Destination),
+					alt:       plainText(n, src),
+					title:     string(n.Title),
+					res:       -1,
+					inContent: true,
 				})
 			}
+			n.Destination = absolute(base, folder, n.Destination)
 		case *ast.Text:
 			if res != nil {
 				res.words += countWords(n.Segment.Value(src), &inWord)
@@ -154,20 +156,50 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 }
 
 // absolute resolves dest against base, leaving it as written when base is nil
-// or dest does not parse.
-func absolute(base *url.URL, dest []byte) []byte {
-	if base == nil || len(dest) == 0 {
+// or dest does not parse. Plain names and absolute http(s) URLs, which most
+// links and images are, take a fast path without URL parsing.
+// folder is base as a string when base is a folder URL ("…/posts/a/") that
+// plain names can be appended to, else empty; see folderOf.
+func absolute(base *url.URL, folder string, dest []byte) []byte {
+	if base == nil || len(dest) == 0 || dest[0] == '#' {
 		return dest
 	}
-	s := string(dest)
-	if strings.HasPrefix(s, "#") {
+	if bytes.HasPrefix(dest, []byte("https://")) || bytes.HasPrefix(dest, []byte("http://")) {
 		return dest
 	}
-	u, err := url.Parse(s)
+	if folder != "" && isPlainName(dest) {
+		return append([]byte(folder), dest...)
+	}
+	u, err := url.Parse(string(dest))
 	if err != nil || u.IsAbs() {
 		return dest
 	}
 	return []byte(base.ResolveReference(u).String())
+}
+
+// folderOf returns base as a string when plain relative names can be
+// appended to it to resolve them, else "".
+func folderOf(base *url.URL) string {
+	if base == nil || !strings.HasSuffix(base.Path, "/") || base.RawQuery != "" || base.Fragment != "" || base.RawPath != "" {
+		return ""
+	}
+	return base.String()
+}
+
+// isPlainName reports whether dest is a relative path of plain characters
+// that resolves against a folder URL by appending it.
+func isPlainName(dest []byte) bool {
+	if dest[0] == '.' || dest[0] == '/' {
+		return false
+	}
+	for _, c := range dest {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '/':
+		default:
+			return false
+		}
+	}
+	return !bytes.Contains(dest, []byte("/.")) && !bytes.Contains(dest, []byte("//"))
 }
 
 // plainText returns the text of n's descendants, as an image's alt text.
@@ -196,13 +228,22 @@ func plainText(n ast.Node, src []byte) string {
 func countWords(s []byte, inWord *bool) int {
 	n := 0
 	for len(s) > 0 {
+		c := s[0]
+		if c < utf8.RuneSelf {
+			s = s[1:]
+			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v' {
+				*inWord = false
+			} else if !*inWord {
+				n++
+				*inWord = true
+			}
+			continue
+		}
 		r, size := utf8.DecodeRune(s)
 		s = s[size:]
 		if unicode.IsSpace(r) {
 			*inWord = false
-			continue
-		}
-		if !*inWord {
+		} else if !*inWord {
 			n++
 			*inWord = true
 		}

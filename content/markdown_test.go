@@ -86,7 +86,7 @@ func TestMarkdownCollectsImagesAndWords(t *testing.T) {
 		t.Fatalf("images = %+v, want one", res.images)
 	}
 	img := res.images[0]
-	if img.URL != "https://blog.example/posts/kafka/dbz-1.jpg" || img.Alt != "DBZ history" || img.Title != "Slide" {
+	if img.url != "dbz-1.jpg" || img.alt != "DBZ history" || img.title != "Slide" {
 		t.Errorf("image = %+v", img)
 	}
 	if res.words != 8 {
@@ -159,7 +159,7 @@ func TestAbsolutizeHTML(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, h)
 		}
 	}
-	if len(imgs) != 1 || imgs[0].Alt != "A & B" || imgs[0].Width != 10 || imgs[0].Height != 20 {
+	if len(imgs) != 1 || imgs[0].alt != "A & B" || imgs[0].width != 10 || imgs[0].height != 20 {
 		t.Errorf("images = %+v", imgs)
 	}
 }

@@ -2,8 +2,10 @@ package content
 
 import (
 	"html/template"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -78,11 +80,8 @@ type Page struct {
 	WordCount   int
 	ReadingTime int // minutes, as Hugo computes it
 
-	// Images lists the images of the page in order of first use: those in
-	// the content, then bundle images the content does not show, then front
-	// matter images.
-	Images []Image
-	// Resources are the files of a leaf bundle, by name relative to Dir.
+	// Resources are the files of a leaf bundle, sorted by name relative to
+	// Dir.
 	Resources []Resource
 
 	// Pages are the regular pages listed on a home, section or term page,
@@ -93,8 +92,13 @@ type Page struct {
 	// Hash is a digest of everything a reader of the page sees; it changes
 	// exactly when the rendered page changes.
 	Hash string
-	// Diagnostics are the warnings found while rendering this page.
-	Diagnostics []Diagnostic
+
+	// images are the page's images in a compact form; Images expands them.
+	// Image dimensions are read from the files' headers on first use, so
+	// loading a large site does not open every image.
+	images     []imageRef
+	dims       [][2]int32
+	imagesOnce sync.Once
 }
 
 // IsRegular reports whether p is a post or page rather than a list.
@@ -106,16 +110,74 @@ func (p *Page) Tags() []string { return p.Taxonomies["tags"] }
 // Categories returns the page's terms in the "categories" taxonomy.
 func (p *Page) Categories() []string { return p.Taxonomies["categories"] }
 
+// imageRef is how a page keeps an image: a bundle image by resource index,
+// any other by absolute URL.
+type imageRef struct {
+	url             string // absolute; empty for a bundle resource
+	alt, title      string
+	res             int32 // index into Resources, or -1
+	width, height   int32 // as the HTML gave them; 0 when not given
+	inContent       bool
+	fromFrontMatter bool
+}
+
+// Images lists the images of the page in order of first use: those in the
+// content, then bundle images the content does not show, then front matter
+// images. Bundle images carry their media type and dimensions.
+func (p *Page) Images() []Image {
+	p.imagesOnce.Do(func() {
+		p.dims = make([][2]int32, len(p.images))
+		for i, ref := range p.images {
+			if ref.res >= 0 && (ref.width == 0 || ref.height == 0) {
+				w, h := imageDimensions(p.Resources[ref.res].Path())
+				p.dims[i] = [2]int32{int32(w), int32(h)}
+			}
+		}
+	})
+	out := make([]Image, len(p.images))
+	for i, ref := range p.images {
+		img := Image{
+			URL:             ref.url,
+			Alt:             ref.alt,
+			Title:           ref.title,
+			Width:           int(ref.width),
+			Height:          int(ref.height),
+			InContent:       ref.inContent,
+			FromFrontMatter: ref.fromFrontMatter,
+		}
+		if ref.res >= 0 {
+			r := p.Resources[ref.res]
+			img.URL, img.Resource, img.MediaType = p.Permalink+r.Name, r.Name, r.MediaType
+			if img.Width == 0 || img.Height == 0 {
+				img.Width, img.Height = int(p.dims[i][0]), int(p.dims[i][1])
+			}
+		} else if t := MediaType(urlPath(ref.url)); isImage(t) {
+			img.MediaType = t
+		}
+		out[i] = img
+	}
+	return out
+}
+
+// urlPath returns the path of an absolute URL, without query or fragment.
+func urlPath(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
 // LeadImage returns the image that best represents the page, if any: the
 // first front matter image, else the first image of the content.
 func (p *Page) LeadImage() (Image, bool) {
-	for _, img := range p.Images {
+	images := p.Images()
+	for _, img := range images {
 		if img.FromFrontMatter {
 			return img, true
 		}
 	}
-	if len(p.Images) > 0 {
-		return p.Images[0], true
+	if len(images) > 0 {
+		return images[0], true
 	}
 	return Image{}, false
 }
@@ -140,19 +202,27 @@ type Image struct {
 // Resource is a file of a leaf bundle.
 type Resource struct {
 	Name      string // relative to the bundle, slash-separated: "img/a.jpg"
-	Path      string // absolute path on disk
+	Dir       string // the bundle's absolute folder
 	MediaType string
-	Size      int64
-	ModTime   time.Time
 }
+
+// Path returns the file's absolute path on disk.
+func (r Resource) Path() string { return filepath.Join(r.Dir, filepath.FromSlash(r.Name)) }
 
 // Resource returns the bundle file named name, or nil.
 func (p *Page) Resource(name string) *Resource {
+	if i := p.resourceIndex(name); i >= 0 {
+		return &p.Resources[i]
+	}
+	return nil
+}
+
+func (p *Page) resourceIndex(name string) int {
 	i, ok := slices.BinarySearchFunc(p.Resources, name, func(r Resource, name string) int {
 		return strings.Compare(r.Name, name)
 	})
 	if !ok {
-		return nil
+		return -1
 	}
-	return &p.Resources[i]
+	return i
 }

@@ -330,14 +330,29 @@ func (c *SiteConfig) expandPermalinkPath(pattern string, src permalinkSource) (s
 	return path.Clean(out), nil
 }
 
-// checkPermalinkPattern reports a pattern token Hugo does not know.
+// checkPermalinkPattern reports a pattern token Hugo does not know, or one
+// blogbridge cannot expand.
 func checkPermalinkPattern(pattern string) error {
 	for _, tok := range permalinkTokens(strings.ReplaceAll(pattern, `\:`, "\x00")) {
+		if isSectionSlugToken(tok[1:]) {
+			return errSectionSlug(tok)
+		}
 		if !knownPermalinkToken(tok[1:]) {
 			return fmt.Errorf("permalink attribute not recognised: %s", tok)
 		}
 	}
 	return nil
+}
+
+// isSectionSlugToken reports :sectionslug and :sectionslugs, which read the
+// slug or title of each section's _index page; blogbridge does not have
+// those when it computes a permalink.
+func isSectionSlugToken(attr string) bool {
+	return attr == "sectionslug" || attr == "sectionslugs" || strings.HasPrefix(attr, "sectionslugs[")
+}
+
+func errSectionSlug(tok string) error {
+	return fmt.Errorf("permalink attribute %s is not supported; use :section or :sections", tok)
 }
 
 func knownPermalinkToken(attr string) bool {
@@ -368,7 +383,7 @@ func (c *SiteConfig) expandPermalink(pattern string, src permalinkSource) (strin
 	for _, tok := range permalinkTokens(escaped) {
 		v, err := c.permalinkToken(tok[1:], src)
 		if err != nil {
-			return "", fmt.Errorf("content: expand permalink %q: %w", pattern, err)
+			return "", fmt.Errorf("expand %q: %w", pattern, err)
 		}
 		out = strings.Replace(out, tok, v, 1)
 	}
@@ -417,6 +432,9 @@ func (c *SiteConfig) permalinkToken(attr string, src permalinkSource) (string, e
 		return contentBase(), nil
 	case "slugorcontentbasename":
 		return urlizeOr(src.slug, contentBase), nil
+	}
+	if isSectionSlugToken(attr) {
+		return "", errSectionSlug(":" + attr)
 	}
 	if cut, ok := strings.CutPrefix(attr, "sections"); ok && strings.HasPrefix(cut, "[") {
 		return path.Join(sliceSections(cut, src.sections)...), nil

@@ -129,7 +129,9 @@ func TestPagePermalink(t *testing.T) {
 		},
 		{
 			name: "root key for root pages",
-			cfg:  func(c *SiteConfig) { c.Permalinks = map[string]string{"/": "/pages/:filename/", "posts": "/p/:filename/"} },
+			cfg: func(c *SiteConfig) {
+				c.Permalinks = map[string]string{"/": "/pages/:filename/", "posts": "/p/:filename/"}
+			},
 			loc:  pageLocation{BaseName: "about"},
 			want: "/pages/about/",
 		},
@@ -141,7 +143,9 @@ func TestPagePermalink(t *testing.T) {
 		},
 		{
 			name: "nested section key wins",
-			cfg:  func(c *SiteConfig) { c.Permalinks = map[string]string{"posts": "/p/:filename/", "posts/tech": "/t/:filename/"} },
+			cfg: func(c *SiteConfig) {
+				c.Permalinks = map[string]string{"posts": "/p/:filename/", "posts/tech": "/t/:filename/"}
+			},
 			loc:  pageLocation{Sections: []string{"posts", "tech"}, Dir: "posts/tech", BaseName: "go"},
 			want: "/t/go/",
 		},
@@ -342,6 +346,8 @@ func TestCheckPermalinkPattern(t *testing.T) {
 		{"/static/path/", true},
 		{"/:author/", false},
 		{"/:slug/:Title/", false},
+		{"/:sectionslug/:slug/", false},
+		{"/:sectionslugs[1:]/:slug/", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pattern, func(t *testing.T) {

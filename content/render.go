@@ -9,8 +9,9 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/blogbridge/blogbridge/content/shortcode"
 )
@@ -18,12 +19,12 @@ import (
 // renderedContent is the rendering of one page body.
 type renderedContent struct {
 	page  *Page // the regular page built from it; nil for list pages
-	html  []byte
+	html  string
 	summ  []byte
 	text  string // summary as plain text
 	trunc bool
 	words int
-	imgs  []Image
+	imgs  []imageRef
 	diags []Diagnostic
 }
 
@@ -32,7 +33,7 @@ type renderedContent struct {
 func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (renderedContent, bool) {
 	s := pp.src
 	var rc renderedContent
-	body, err := b.body(s)
+	body, err := b.takeBody(s)
 	if err != nil {
 		rc.diags = append(rc.diags, diagnosticOf(s.rel, err))
 		return rc, false
@@ -48,7 +49,7 @@ func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (rendered
 	env := shortcode.Env{
 		Markdownify: func(src string) (string, error) {
 			h, _, err := b.md.render([]byte(src), base)
-			return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(string(h)), "<p>"), "</p>"), err
+			return string(h), err
 		},
 		Highlight: func(code, lang, opts string) (string, error) {
 			o, err := b.hl.parseOptions(opts)
@@ -79,32 +80,34 @@ func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (rendered
 	}
 	h = exp.Restore(h)
 	rc.imgs = res.images
-	if len(exp.Used) > 0 || res.rawHTML {
+	if (len(exp.Used) > 0 || res.rawHTML) && needsHTMLPass(h, len(res.images)) {
 		h, rc.imgs = absolutizeHTML(h, base)
 	}
 	rc.words = res.words
 
+	content := h
 	switch {
 	case hasDivider:
-		rc.summ, rc.html, _ = cutDivider(h)
-		rc.trunc = len(bytes.TrimSpace(rc.html)) > len(bytes.TrimSpace(rc.summ))
+		rc.summ, content, _ = cutDivider(h)
+		rc.trunc = len(bytes.TrimSpace(content)) > len(bytes.TrimSpace(rc.summ))
 	case s.fm.Summary != "":
 		sh, _, err := b.md.render([]byte(s.fm.Summary), base)
 		if err != nil {
 			rc.diags = append(rc.diags, Diagnostic{File: s.rel, Line: 1, Severity: Warning, Message: fmt.Sprintf("summary: %v", err)})
 		}
-		rc.html, rc.summ, rc.trunc = h, sh, true
+		rc.summ, rc.trunc = sh, true
 	case s.fm.Description != "":
-		rc.html = h
 		rc.summ = []byte("<p>" + template.HTMLEscapeString(s.fm.Description) + "</p>\n")
 		rc.trunc = true
 	default:
-		rc.html = h
 		rc.summ, rc.trunc = autoSummary(h, b.cfg.SummaryLength)
 	}
+	rc.html = string(content)
 	rc.text = htmlToText(rc.summ)
 	if pp.kind == KindPage {
 		rc.page = b.newPage(pp, &rc)
+		// The page holds the HTML now; keep one copy only.
+		rc.html, rc.summ, rc.imgs = "", nil, nil
 	}
 	return rc, usesRefs
 }
@@ -211,7 +214,7 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 		RelPermalink:   pp.rel,
 		Permalink:      b.cfg.absURL(pp.raw),
 		Content:        template.HTML(rc.html),
-		Summary:        template.HTML(rc.summ),
+		Summary:        template.HTML(sharedPrefix(rc.html, rc.summ)),
 		SummaryText:    rc.text,
 		Truncated:      rc.trunc,
 		WordCount:      rc.words,
@@ -230,7 +233,7 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 		p.Dir = b.absDir(s.dir.rel)
 		p.Resources = s.dir.resources
 	}
-	p.Images = b.pageImages(p, rc.imgs, fm.Images)
+	p.images = b.pageImages(p, rc.imgs, fm.Images)
 	p.Hash = pageHash(p)
 	return p
 }
@@ -250,66 +253,94 @@ func (b *builder) aliasPath(raw, alias string) string {
 }
 
 // pageImages lists a page's images: those its content shows, in order, then
-// the bundle's other images, then front matter images, each enriched with
-// the resource's media type and dimensions when it is one.
-func (b *builder) pageImages(p *Page, content []Image, fmImages []string) []Image {
-	byName := map[string]Resource{}
-	for _, r := range p.Resources {
-		byName[r.Name] = r
-	}
-	used := map[string]bool{}
-	var imgs []Image
-	enrich := func(img Image) Image {
-		if name, ok := strings.CutPrefix(img.URL, p.Permalink); ok {
-			if r, ok := byName[name]; ok {
-				img.Resource = r.Name
-				img.MediaType = r.MediaType
-				if img.Width == 0 || img.Height == 0 {
-					sz := b.images.get(r)
-					img.Width, img.Height = sz.width, sz.height
-				}
-				used[name] = true
+// the bundle's other images, then front matter images. An image that is one
+// of the bundle's files is kept by resource index.
+func (b *builder) pageImages(p *Page, content []imageRef, fmImages []string) []imageRef {
+	base, _ := url.Parse(p.Permalink)
+	used := make([]bool, len(p.Resources))
+	imgs := make([]imageRef, 0, len(content)+len(p.Resources)/2)
+	add := func(img imageRef) {
+		img.res = int32(b.resolveImage(p, base, img.url))
+		if img.res >= 0 {
+			if used[img.res] {
+				return
 			}
-		}
-		if img.MediaType == "" {
-			if u, err := url.Parse(img.URL); err == nil {
-				if t := MediaType(u.Path); isImage(t) {
-					img.MediaType = t
+			used[img.res] = true
+			img.url = ""
+		} else {
+			img.url = string(absolute(base, folderOf(base), []byte(img.url)))
+			for _, seen := range imgs {
+				if seen.res < 0 && seen.url == img.url {
+					return
 				}
 			}
 		}
-		return img
+		imgs = append(imgs, img)
 	}
-	seen := map[string]bool{}
 	for _, img := range content {
-		if img.URL == "" || seen[img.URL] {
-			continue
+		if img.url != "" {
+			add(img)
 		}
-		seen[img.URL] = true
-		imgs = append(imgs, enrich(img))
 	}
-	for _, r := range p.Resources {
-		if isImage(r.MediaType) && !used[r.Name] {
-			imgs = append(imgs, enrich(Image{URL: p.Permalink + r.Name}))
+	for i, r := range p.Resources {
+		if isImage(r.MediaType) && !used[i] {
+			imgs = append(imgs, imageRef{res: int32(i)})
+			used[i] = true
 		}
 	}
 	for _, src := range fmImages {
-		u := src
-		if _, ok := byName[src]; ok {
-			u = p.Permalink + src
-		} else if pu, err := url.Parse(src); err == nil && !pu.IsAbs() {
-			u = b.cfg.absURL("/" + strings.TrimPrefix(src, "/"))
+		ref := imageRef{url: src, fromFrontMatter: true}
+		if i := b.resolveImage(p, base, src); i >= 0 {
+			ref.res = int32(i)
+		} else {
+			ref.res = -1
+			if u, err := url.Parse(src); err == nil && !u.IsAbs() {
+				// Front matter images are relative to the site, as in
+				// Hugo's templates.
+				ref.url = b.cfg.absURL("/" + strings.TrimPrefix(src, "/"))
+			}
 		}
-		i := slices.IndexFunc(imgs, func(img Image) bool { return img.URL == u })
-		if i >= 0 {
-			imgs[i].FromFrontMatter = true
-			continue
+		found := false
+		for i := range imgs {
+			if (ref.res >= 0 && imgs[i].res == ref.res) || (ref.res < 0 && imgs[i].url == ref.url) {
+				imgs[i].fromFrontMatter, found = true, true
+				break
+			}
 		}
-		img := enrich(Image{URL: u})
-		img.FromFrontMatter = true
-		imgs = append(imgs, img)
+		if !found {
+			if ref.res >= 0 {
+				ref.url = ""
+			}
+			imgs = append(imgs, ref)
+		}
 	}
 	return imgs
+}
+
+// resolveImage returns the index of the bundle resource an image URL (as
+// written, or absolute) names, or -1.
+func (b *builder) resolveImage(p *Page, base *url.URL, src string) int {
+	if len(p.Resources) == 0 || src == "" {
+		return -1
+	}
+	name, ok := strings.CutPrefix(src, p.Permalink)
+	if !ok {
+		if strings.Contains(src, ":") || strings.HasPrefix(src, "/") || strings.ContainsAny(src, "?#") {
+			u, err := url.Parse(src)
+			if err != nil {
+				return -1
+			}
+			if name, ok = strings.CutPrefix(base.ResolveReference(u).String(), p.Permalink); !ok {
+				return -1
+			}
+		} else {
+			name = path.Clean(src)
+		}
+	}
+	if unescaped, err := url.PathUnescape(name); err == nil {
+		name = unescaped
+	}
+	return p.resourceIndex(name)
 }
 
 func (b *builder) absDir(rel string) string {
@@ -319,14 +350,34 @@ func (b *builder) absDir(rel string) string {
 // pageHash digests everything a reader of p sees.
 func pageHash(p *Page) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%v\x00%v\x00%s\x00%v\x00%s\x00",
-		p.Title, p.Description, p.RelPermalink, p.Date.UTC(), p.Lastmod.UTC(), p.Taxonomies, p.Authors,
-		p.Federate, p.Sensitive, p.ContentWarning, p.Pinned, p.ObjectType)
-	h.Write([]byte(p.Content))
-	h.Write([]byte{0})
-	h.Write([]byte(p.Summary))
-	for _, img := range p.Images {
-		fmt.Fprintf(h, "\x00%s %s %d %d", img.URL, img.Alt, img.Width, img.Height)
+	str := func(ss ...string) {
+		for _, s := range ss {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+	}
+	str(p.Title, p.Description, p.RelPermalink, p.Date.UTC().Format(time.RFC3339Nano), p.Lastmod.UTC().Format(time.RFC3339Nano),
+		p.ContentWarning, p.ObjectType, strconv.FormatBool(p.Federate), strconv.FormatBool(p.Sensitive), strconv.FormatBool(p.Pinned))
+	for _, k := range sortedMapKeys(p.Taxonomies) {
+		str(k)
+		str(p.Taxonomies[k]...)
+	}
+	str(p.Authors...)
+	str(string(p.Content), string(p.Summary))
+	for _, img := range p.images {
+		str(img.url, img.alt, img.title, strconv.Itoa(int(img.res)))
+	}
+	for _, r := range p.Resources {
+		str(r.Name)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// sharedPrefix returns summary as a string that shares content's memory when
+// summary is a prefix of content, as a summary usually is; otherwise a copy.
+func sharedPrefix(content string, summary []byte) string {
+	if len(summary) <= len(content) && content[:len(summary)] == string(summary) {
+		return content[:len(summary)]
+	}
+	return string(summary)
 }

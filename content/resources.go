@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	_ "golang.org/x/image/webp" // register WebP
 )
@@ -58,46 +56,19 @@ func MediaType(name string) string {
 
 func isImage(mediaType string) bool { return strings.HasPrefix(mediaType, "image/") }
 
-// imageSize is what an image file's header says about it.
-type imageSize struct {
-	width, height int
-}
-
-// imageSizes caches image dimensions by file, so a rebuild reads only the
-// headers of images that changed. It is shared by successive snapshots.
-type imageSizes struct {
-	mu sync.Mutex
-	m  map[string]imageSizeEntry
-}
-
-type imageSizeEntry struct {
-	size    int64
-	modTime time.Time
-	imageSize
-}
-
-func newImageSizes() *imageSizes { return &imageSizes{m: map[string]imageSizeEntry{}} }
-
-// get returns the dimensions of the image r, reading its header once per
-// version of the file. Unknown formats and unreadable files give zero sizes.
-func (c *imageSizes) get(r Resource) imageSize {
-	c.mu.Lock()
-	e, ok := c.m[r.Path]
-	c.mu.Unlock()
-	if ok && e.size == r.Size && e.modTime.Equal(r.ModTime) {
-		return e.imageSize
+// imageDimensions reads the width and height from an image file's header;
+// zeros when the file cannot be read or its format is unknown.
+func imageDimensions(path string) (width, height int) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0
 	}
-	var s imageSize
-	if f, err := os.Open(r.Path); err == nil {
-		if cfg, _, err := image.DecodeConfig(f); err == nil {
-			s = imageSize{cfg.Width, cfg.Height}
-		}
-		f.Close()
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return 0, 0
 	}
-	c.mu.Lock()
-	c.m[r.Path] = imageSizeEntry{r.Size, r.ModTime, s}
-	c.mu.Unlock()
-	return s
+	return cfg.Width, cfg.Height
 }
 
 // listResources returns the files of the leaf bundle in dir, every file
@@ -122,20 +93,10 @@ func listResources(dir string, isContent func(name string) bool) ([]Resource, er
 		if isContent(name) {
 			return nil
 		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if !info.Mode().IsRegular() {
+		if !d.Type().IsRegular() {
 			return nil // symlinks and devices are never served
 		}
-		res = append(res, Resource{
-			Name:      name,
-			Path:      p,
-			MediaType: MediaType(name),
-			Size:      info.Size(),
-			ModTime:   info.ModTime(),
-		})
+		res = append(res, Resource{Name: name, Dir: dir, MediaType: MediaType(name)})
 		return nil
 	})
 	slices.SortFunc(res, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -31,6 +32,8 @@ type dirState struct {
 	resources []Resource
 	// diags are the problems found reading this folder's entries.
 	diags []Diagnostic
+	// gen is the builder's scanGen when the folder was scanned.
+	gen uint64
 }
 
 // contentExts are the file extensions read as Markdown pages.
@@ -54,8 +57,17 @@ func splitContentName(name string, langs map[string]bool) (base, lang string) {
 // problem with one entry is recorded on its folder and the scan goes on past
 // it.
 func (b *builder) scanDir(root int, rel string, dirs map[string]*dirState, shallow bool) {
-	d := &dirState{rel: rel, root: root}
+	var mu sync.Mutex
+	b.scanInto(root, rel, dirs, &mu, shallow)
+}
+
+// scanInto is scanDir with the lock that guards dirs; folders with many
+// subfolders have them scanned on every core.
+func (b *builder) scanInto(root int, rel string, dirs map[string]*dirState, mu *sync.Mutex, shallow bool) {
+	d := &dirState{rel: rel, root: root, gen: b.scanGen.Add(1)}
+	mu.Lock()
 	dirs[rel] = d
+	mu.Unlock()
 	abs := filepath.Join(b.siteDir, filepath.FromSlash(rel))
 	entries, err := os.ReadDir(abs)
 	if err != nil {
@@ -94,6 +106,7 @@ func (b *builder) scanDir(root int, rel string, dirs map[string]*dirState, shall
 		d.resources = res
 		return
 	}
+	var toScan []string
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") {
@@ -116,13 +129,23 @@ func (b *builder) scanDir(root int, rel string, dirs map[string]*dirState, shall
 		switch {
 		case typ.IsDir():
 			d.subdirs = append(d.subdirs, name)
-			if _, known := dirs[child]; !shallow || !known {
-				b.scanDir(root, child, dirs, false)
+			mu.Lock()
+			_, known := dirs[child]
+			mu.Unlock()
+			if !shallow || !known {
+				toScan = append(toScan, child)
 			}
 		case typ.IsRegular() && isContentFile(name):
 			d.pages = append(d.pages, name)
 		}
 	}
+	if len(toScan) < 16 {
+		for _, child := range toScan {
+			b.scanInto(root, child, dirs, mu, false)
+		}
+		return
+	}
+	parallel(len(toScan), func(i int) { b.scanInto(root, toScan[i], dirs, mu, false) })
 }
 
 // followSymlink stats the target of a symlink in the site, refusing loops,

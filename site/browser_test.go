@@ -160,11 +160,11 @@ func TestBrowserConferencePost(t *testing.T) {
 		if overflow {
 			t.Errorf("%s: the page is wider than the viewport", vp.name)
 		}
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("%s: screenshot: %v", vp.name, err)
 		}
-		f, err := os.CreateTemp("", "blogbridge-post-"+vp.name+"-*.jpg")
+		f, err := os.CreateTemp("", "blogbridge-post-"+vp.name+"-*.png")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,11 +188,11 @@ func conferencePost(t *testing.T, snap *content.Snapshot) *content.Page {
 	t.Helper()
 	var post *content.Page
 	for _, p := range snap.DefaultSite().Pages {
-		if p.Dir != "" && (post == nil || len(p.Images) > len(post.Images)) {
+		if p.Dir != "" && (post == nil || len(p.Images()) > len(post.Images())) {
 			post = p
 		}
 	}
-	if post == nil || len(post.Images) == 0 {
+	if post == nil || len(post.Images()) == 0 {
 		t.Fatal("the example site has no page bundle with images")
 	}
 	return post

@@ -33,13 +33,11 @@ const (
 // an os.Root on the bundle folder, so a symbolic link pointing outside the
 // bundle is answered with 404.
 func (h *Handler) serveResource(w http.ResponseWriter, r *http.Request, res *content.Resource) {
-	name := filepath.FromSlash(res.Name)
-	dir, ok := strings.CutSuffix(res.Path, string(filepath.Separator)+name)
-	if !ok || !fs.ValidPath(res.Name) {
+	if !fs.ValidPath(res.Name) {
 		h.writeError(w, r, http.StatusNotFound, nil)
 		return
 	}
-	if !h.serveFile(w, r, dir, res.Name, res.MediaType) {
+	if !h.serveFile(w, r, res.Dir, res.Name, res.MediaType) {
 		h.writeError(w, r, http.StatusNotFound, nil)
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 // Options are the dependencies of a Handler.
 type Options struct {
-	// Snapshot returns the snapshot to serve; it is called once per request,
+	// Snapshot returns the snapshot to serve; it is called on every request,
 	// so a watcher can swap snapshots while the handler runs. It must not be
 	// nil; it may return nil while the first snapshot is being built, and
 	// the handler then answers 503.
@@ -22,8 +22,8 @@ type Options struct {
 	Logger *slog.Logger
 	// HeadLinks, when set, returns extra <link> and <meta> elements for the
 	// <head> of a page, such as rel="alternate" feeds, rel="me" or
-	// fediverse:creator. It is called for every page rendered and must not
-	// modify the page.
+	// fediverse:creator. It is called on every request for a page, before
+	// the ETag is computed, and must not modify the page.
 	HeadLinks func(*content.Page) []Link
 }
 

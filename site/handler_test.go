@@ -44,6 +44,7 @@ defaultContentLanguage = "en"
   pagerSize = 2
 [params]
   description = "A blog for tests."
+  avatar = "/images/me.png"
   [params.author]
     name = "Ada Tester"
 [languages.en]
@@ -95,11 +96,12 @@ Intro of five.
 
 The rest of five.
 `,
-		"static/robots.txt":      "User-agent: *\n",
-		"static/css/extra.css":   "body{}\n",
-		"static/.env":            secretMarker,
-		"static/.git/config":     secretMarker,
-		"static/docs/index.html": "<!doctype html><title>Docs</title>\n",
+		"static/robots.txt":               "User-agent: *\n",
+		"static/.well-known/security.txt": "Contact: mailto:ada@blog.example\n",
+		"static/css/extra.css":            "body{}\n",
+		"static/.env":                     secretMarker,
+		"static/.git/config":              secretMarker,
+		"static/docs/index.html":          "<!doctype html><title>Docs</title>\n",
 	}
 	for i, tag := range []string{"kafka", "kafka", "go", "go"} {
 		files[fmt.Sprintf("content/posts/p%d.md", i+1)] = fmt.Sprintf(
@@ -256,6 +258,9 @@ func TestTestBlogPages(t *testing.T) {
 		if got := first(d.meta("og:type")); got != "website" {
 			t.Errorf("og:type = %q", got)
 		}
+		if got := first(d.meta("description")); got != "A blog for tests." {
+			t.Errorf("description = %q", got)
+		}
 		if got := first(d.meta("og:locale")); got != "en_US" {
 			t.Errorf("og:locale = %q", got)
 		}
@@ -338,6 +343,9 @@ func TestTestBlogPages(t *testing.T) {
 		if got := first(d.meta("twitter:card")); got != "summary" {
 			t.Errorf("twitter:card = %q", got)
 		}
+		if got := first(d.meta("og:image")); got != "https://blog.example/images/me.png" {
+			t.Errorf("og:image of a page without images = %q, want the site avatar", got)
+		}
 	})
 
 	t.Run("section", func(t *testing.T) {
@@ -404,7 +412,7 @@ func TestTestBlogPages(t *testing.T) {
 		if len(d.all("a", "hreflang", "en-us")) != 1 {
 			t.Errorf("no link back to English")
 		}
-		w = do(t, h, "GET", "/posts/p1/")
+		w = do(t, h, "GET", "/posts/p3/")
 		if strings.Contains(w.Body.String(), `aria-label="Languages"`) {
 			t.Errorf("language switcher on a page without translations")
 		}
@@ -534,6 +542,7 @@ func TestFiles(t *testing.T) {
 		{name: "bundle image", path: "/posts/bundle/picture.png", ctype: "image/png", cache: fileCacheControl},
 		{name: "static text", path: "/robots.txt", ctype: "text/plain; charset=utf-8", cache: fileCacheControl},
 		{name: "static css", path: "/css/extra.css", ctype: "text/css; charset=utf-8", cache: fileCacheControl},
+		{name: "well-known", path: "/.well-known/security.txt", ctype: "text/plain; charset=utf-8", cache: fileCacheControl},
 		{name: "static index", path: "/docs/", ctype: "text/html; charset=utf-8", cache: fileCacheControl},
 		{name: "stylesheet", path: style, ctype: "text/css; charset=utf-8", cache: assetCacheControl},
 	}

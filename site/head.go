@@ -50,6 +50,9 @@ func (h *Handler) pageHead(v *view, p *content.Page, n int, translations []*cont
 		Description: describe(p.Description, p.SummaryText, v.Site.Description),
 		Canonical:   pagerURL(p.Permalink, n),
 	}
+	if p.Kind == content.KindHome {
+		hd.Description = describe(p.Description, v.Site.Description, p.SummaryText)
+	}
 	ogTitle := p.Title
 	if ogTitle == "" || p.Kind == content.KindHome {
 		ogTitle = v.Site.Title
@@ -86,6 +89,8 @@ func (h *Handler) pageHead(v *view, p *content.Page, n int, translations []*cont
 			meta("og:image:height", strconv.Itoa(img.Height))
 		}
 		meta("og:image:alt", img.Alt)
+	} else if v.Site.Image != "" {
+		meta("og:image", v.Site.Image)
 	}
 	if p.IsRegular() {
 		meta("article:published_time", rfc3339(p.Date))
@@ -103,6 +108,7 @@ func (h *Handler) pageHead(v *view, p *content.Page, n int, translations []*cont
 		named("twitter:image:alt", img.Alt)
 	} else {
 		named("twitter:card", "summary")
+		named("twitter:image", v.Site.Image)
 	}
 	named("twitter:title", ogTitle)
 	named("twitter:description", hd.Description)

@@ -104,8 +104,8 @@ func buildIndex(snap *content.Snapshot) *siteIndex {
 // translationKey returns "tk:" and the page's translationKey front matter,
 // or "" when it has none.
 func translationKey(p *content.Page) string {
-	if s, ok := p.Params["translationkey"].(string); ok && s != "" {
-		return "tk:" + s
+	if p.TranslationKey != "" {
+		return "tk:" + p.TranslationKey
 	}
 	return ""
 }
@@ -201,7 +201,7 @@ func (idx *siteIndex) content(p *content.Page) template.HTML {
 	if c, ok := idx.contents.Load(p); ok {
 		return c.(template.HTML)
 	}
-	c := sizeImages(p.Content, p.Images)
+	c := sizeImages(p.Content, p.Images())
 	idx.contents.Store(p, c)
 	return c
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,6 +136,9 @@ type siteInfo struct {
 	Description string
 	HomeURL     string
 	Author      content.Author
+	// Image is the absolute URL of the site's avatar, the image of pages
+	// that have none of their own; "" when the site sets none.
+	Image string
 }
 
 // navItem is an entry of the main navigation. Current marks the page being
@@ -404,6 +408,7 @@ func (h *Handler) newView(snap *content.Snapshot, lang string, current *content.
 		Description: cmp.Or(desc, cfg.Description),
 		HomeURL:     "/",
 		Author:      cfg.Author,
+		Image:       siteImage(cfg),
 	}
 	ls := snap.Sites[lang]
 	if ls == nil {
@@ -411,15 +416,6 @@ func (h *Handler) newView(snap *content.Snapshot, lang string, current *content.
 	}
 	if ls.Home != nil {
 		v.Site.HomeURL = ls.Home.RelPermalink
-	}
-	sections := cfg.MainSections
-	if len(sections) == 0 {
-		for name := range ls.Sections {
-			if !strings.Contains(name, "/") {
-				sections = append(sections, name)
-			}
-		}
-		slices.Sort(sections)
 	}
 	add := func(name string, p *content.Page) {
 		if p == nil {
@@ -432,8 +428,11 @@ func (h *Handler) newView(snap *content.Snapshot, lang string, current *content.
 		}
 		v.Nav = append(v.Nav, it)
 	}
-	for _, name := range sections {
+	for _, name := range navSections(cfg.MainSections, ls) {
 		add(name, ls.Sections[name])
+	}
+	for _, p := range rootPages(ls) {
+		add("", p)
 	}
 	taxonomies := make([]string, 0, len(ls.Taxonomies))
 	for name := range ls.Taxonomies {
@@ -444,6 +443,61 @@ func (h *Handler) newView(snap *content.Snapshot, lang string, current *content.
 		add(name, ls.Taxonomies[name])
 	}
 	return v
+}
+
+// siteImage returns the site's avatar as an absolute URL; a relative one
+// names a file of static/, below the base URL as Hugo publishes it.
+func siteImage(cfg *content.SiteConfig) string {
+	a := strings.TrimSpace(cfg.Avatar)
+	if a == "" {
+		return ""
+	}
+	if u, err := url.Parse(a); err != nil || u.IsAbs() {
+		if err != nil {
+			return ""
+		}
+		return a
+	}
+	if cfg.BaseURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(cfg.BaseURL, "/") + "/" + strings.TrimPrefix(a, "/")
+}
+
+// navSections returns the top-level sections of ls for the navigation: the
+// main sections first, in their order, then the others by name.
+func navSections(main []string, ls *content.LangSite) []string {
+	var names, rest []string
+	for _, name := range main {
+		if ls.Sections[name] != nil && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	for name := range ls.Sections {
+		if !strings.Contains(name, "/") && !slices.Contains(names, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	return append(names, rest...)
+}
+
+// rootPages returns the regular pages outside every section, such as an
+// about page, by weight and then title.
+func rootPages(ls *content.LangSite) []*content.Page {
+	var pages []*content.Page
+	for _, p := range ls.Pages {
+		if p.Section == "" {
+			pages = append(pages, p)
+		}
+	}
+	slices.SortStableFunc(pages, func(a, b *content.Page) int {
+		if c := cmp.Compare(a.Weight, b.Weight); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Title, b.Title)
+	})
+	return pages
 }
 
 // langForPath returns the language whose home path is the longest prefix

@@ -153,18 +153,18 @@ func TestETagMatch(t *testing.T) {
 func TestPageTitle(t *testing.T) {
 	tests := []struct {
 		name string
-		page content.Page
+		page *content.Page
 		n    int
 		want string
 	}{
-		{name: "home", page: content.Page{Kind: content.KindHome, Title: "Site"}, n: 1, want: "Site"},
-		{name: "home page 2", page: content.Page{Kind: content.KindHome, Title: "Site"}, n: 2, want: "Page 2 · Site"},
-		{name: "post", page: content.Page{Kind: content.KindPage, Title: "Post"}, n: 1, want: "Post · Site"},
-		{name: "section page 3", page: content.Page{Kind: content.KindSection, Title: "Posts"}, n: 3, want: "Posts – page 3 · Site"},
+		{name: "home", page: &content.Page{Kind: content.KindHome, Title: "Site"}, n: 1, want: "Site"},
+		{name: "home page 2", page: &content.Page{Kind: content.KindHome, Title: "Site"}, n: 2, want: "Page 2 · Site"},
+		{name: "post", page: &content.Page{Kind: content.KindPage, Title: "Post"}, n: 1, want: "Post · Site"},
+		{name: "section page 3", page: &content.Page{Kind: content.KindSection, Title: "Posts"}, n: 3, want: "Posts – page 3 · Site"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := pageTitle("Site", &tt.page, tt.n); got != tt.want {
+			if got := pageTitle("Site", tt.page, tt.n); got != tt.want {
 				t.Errorf("pageTitle = %q, want %q", got, tt.want)
 			}
 		})

@@ -48,9 +48,9 @@ func attr(b *strings.Builder, name, value string) {
 	b.WriteString(`"`)
 }
 
-// safeURL returns u escaped for an attribute, or "#ZgotmplZ" (as
+// attrURL returns u escaped for an attribute, or "#ZgotmplZ" (as
 // html/template does) when its scheme could run code.
-func safeURL(u string) string {
+func attrURL(u string) string {
 	if i := strings.IndexByte(u, ':'); i >= 0 && !strings.ContainsAny(u[:i], "/?#") {
 		switch strings.ToLower(strings.TrimSpace(u[:i])) {
 		case "http", "https", "mailto", "tel":
@@ -69,7 +69,7 @@ func urlAttr(b *strings.Builder, name, u string) {
 	b.WriteString(" ")
 	b.WriteString(name)
 	b.WriteString(`="`)
-	b.WriteString(safeURL(u))
+	b.WriteString(attrURL(u))
 	b.WriteString(`"`)
 }
 
@@ -98,7 +98,7 @@ func figure(x *expander, c *call) (string, error) {
 		b.WriteString(">")
 	}
 	b.WriteString(`<img src="`)
-	b.WriteString(safeURL(src))
+	b.WriteString(attrURL(src))
 	b.WriteString(`"`)
 	caption := get("caption")
 	captionHTML := ""

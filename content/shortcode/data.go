@@ -20,6 +20,7 @@ type Position struct {
 	ColumnNumber int
 }
 
+// String formats the position as "FILE:LINE:COLUMN".
 func (p Position) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.Filename, p.LineNumber, p.ColumnNumber)
 }
@@ -672,6 +673,7 @@ type mediaType struct {
 	Type, MainType, SubType string
 }
 
+// String returns the full media type, "image/jpeg".
 func (m mediaType) String() string { return m.Type }
 
 // siteData is the site as templates see it.

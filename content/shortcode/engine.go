@@ -141,8 +141,11 @@ func templateName(rel string) (name, variant string) {
 	case 1:
 		return name, ""
 	case 2:
-		if parts[1] == "html" {
+		switch parts[1] {
+		case "html":
 			return name, ""
+		case "amp", "rss", "json", "xml", "txt", "calendar", "csv", "markdown":
+			return "", "" // a variant for another output format
 		}
 		return name, parts[1]
 	case 3:

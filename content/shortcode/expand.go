@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -150,6 +149,7 @@ func (x *expander) parse(items []item) []node {
 	return x.build(items, role, closeAt, why, 0, len(items))
 }
 
+// lazyMaps makes parse's maps on first need: most bodies need neither.
 func lazyMaps(why map[int]string, open map[string]int) (map[int]string, map[string]int) {
 	if why == nil {
 		why, open = map[int]string{}, map[string]int{}
@@ -157,6 +157,7 @@ func lazyMaps(why map[int]string, open map[string]int) (map[int]string, map[stri
 	return why, open
 }
 
+// unclosed reports a call that needed a closing tag and has none.
 func (x *expander) unclosed(t *tag) {
 	x.problem(t.line, "shortcode %q must be closed or self-closed", t.name)
 }
@@ -174,8 +175,12 @@ func (x *expander) build(items []item, role []uint8, closeAt []int, why map[int]
 		case itemTag:
 			t := it.tag
 			switch role[i] {
-			case tagLeaf, tagUnclosed:
+			case tagLeaf:
 				nodes = append(nodes, node{kind: nodeShortcode, tag: t, def: x.e.lookup(t.name)})
+			case tagUnclosed:
+				// Rendering it as if closed would hide the mistake: show the
+				// call itself, marked, and keep the text after it.
+				nodes = append(nodes, node{kind: nodeError, text: t.src, msg: fmt.Sprintf("shortcode %q must be closed or self-closed", t.name)})
 			case tagOpen:
 				end := closeAt[i]
 				nodes = append(nodes, node{
@@ -309,21 +314,13 @@ func (x *expander) render(n *node, level int, parent *call, ordinal int) (out st
 func (x *expander) exec(def *definition, c *call) (out string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error: %v\n%s", r, firstFrames(debug.Stack()))
+			err = fmt.Errorf("internal error: %v", r)
 		}
 	}()
 	if def.builtin != nil {
 		return def.builtin(x, c)
 	}
 	return def.tmpl.execute(x, c)
-}
-
-// firstFrames keeps the top of a stack trace, enough to locate a bug.
-func firstFrames(stack []byte) []byte {
-	if len(stack) > 2000 {
-		return stack[:2000]
-	}
-	return stack
 }
 
 func (x *expander) markUsed(name string) {

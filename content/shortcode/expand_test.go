@@ -80,9 +80,9 @@ func TestExpandRendering(t *testing.T) {
 			problems: []string{`1: template for shortcode "nope" not found`},
 		},
 		{
-			name:     "unclosed paired shortcode renders empty and the rest follows",
+			name:     "unclosed paired shortcode is shown marked and the rest follows",
 			src:      "{{< details summary=\"S\" >}}\n\nafter *x*",
-			want:     "<details>\n<summary>S</summary>\n</details>\n<p>after <em>x</em></p>\n",
+			want:     "<code class=\"shortcode-error\" title=\"shortcode &#34;details&#34; must be closed or self-closed\">{{&lt; details summary=&#34;S&#34; &gt;}}</code>\n<p>after <em>x</em></p>\n",
 			problems: []string{`1: shortcode "details" must be closed or self-closed`},
 		},
 		{
@@ -94,7 +94,7 @@ func TestExpandRendering(t *testing.T) {
 		{
 			name:     "closing an outer call closes the inner unclosed one",
 			src:      "{{< details >}}{{< note >}}x{{< /details >}}",
-			want:     "<details>\n<summary>Details</summary>\n<aside class=\"note note-info\"></aside>\nx</details>\n",
+			want:     "<details>\n<summary>Details</summary>\n<p><code class=\"shortcode-error\" title=\"shortcode &#34;note&#34; must be closed or self-closed\">{{&lt; note &gt;}}</code>x</p>\n</details>\n",
 			problems: []string{`1: shortcode "note" must be closed or self-closed`},
 		},
 		{
@@ -142,7 +142,7 @@ func TestExpandLines(t *testing.T) {
 	if got := problems(r.Problems); !equalStrings(got, want) {
 		t.Errorf("problems:\ngot:  %q\nwant: %q", got, want)
 	}
-	if !equalStrings(r.Used, []string{"figure", "details", "x"}) {
+	if !equalStrings(r.Used, []string{"figure", "x"}) {
 		t.Errorf("Used = %q", r.Used)
 	}
 }

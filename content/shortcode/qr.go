@@ -26,7 +26,7 @@ func qr(_ *expander, c *call) (string, error) {
 	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") ||
 		strings.HasPrefix(lower, "mailto:") || strings.HasPrefix(lower, "tel:") {
 		b.WriteString(`<a href="`)
-		b.WriteString(safeURL(text))
+		b.WriteString(attrURL(text))
 		b.WriteString(`">`)
 		b.WriteString(esc(text))
 		b.WriteString("</a>")

@@ -58,6 +58,7 @@ type Problem struct {
 	Message string
 }
 
+// String formats the problem as "LINE: MESSAGE".
 func (p Problem) String() string {
 	return fmt.Sprintf("%d: %s", p.Line, p.Message)
 }
@@ -69,6 +70,7 @@ type LoadProblem struct {
 	Message string
 }
 
+// String formats the problem as "FILE:LINE: MESSAGE".
 func (p LoadProblem) String() string {
 	if p.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)

@@ -279,3 +279,20 @@ func TestTemplateReuse(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplateName(t *testing.T) {
+	tests := []struct{ rel, name, variant string }{
+		{"note.html", "note", ""},
+		{"sub/deep/note.html", "sub/deep/note", ""},
+		{"note.fr.html", "note", "fr"},
+		{"note.html.html", "note", ""},
+		{"note.fr.html.html", "note", "fr"},
+		{"note.amp.html", "", ""},
+		{"a.b.c.d.html", "", ""},
+	}
+	for _, tt := range tests {
+		if name, variant := templateName(tt.rel); name != tt.name || variant != tt.variant {
+			t.Errorf("templateName(%q) = %q, %q; want %q, %q", tt.rel, name, variant, tt.name, tt.variant)
+		}
+	}
+}

@@ -69,7 +69,7 @@ languageCode = "en-us"
 			}
 			imgs = append(imgs, img)
 		}
-		date := base.Add(time.Duration(i) * 7 * time.Hour)
+		date := base.Add(time.Duration(i) * 2 * time.Hour)
 		if err := os.WriteFile(filepath.Join(bundle, "index.md"), Post(r, i, date, imgs, opts), 0o644); err != nil {
 			return fmt.Errorf("sitegen: %w", err)
 		}
