@@ -94,27 +94,3 @@ func imageFromTag(tok html.Token) imageRef {
 	}
 	return img
 }
-
-// needsHTMLPass reports whether rendered HTML may hold a relative URL or an
-// image the Markdown renderer did not see (from raw HTML or a shortcode), so
-// that absolutizeHTML must read it. Markdown links and images are already
-// absolute; most pages need no pass.
-func needsHTMLPass(h []byte, markdownImages int) bool {
-	if bytes.Count(h, []byte("<img")) > markdownImages {
-		return true
-	}
-	for _, attr := range [][]byte{[]byte(`href="`), []byte(`src="`), []byte(`srcset="`), []byte(`poster="`), []byte(`href='`), []byte(`src='`)} {
-		for rest := h; ; {
-			i := bytes.Index(rest, attr)
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len(attr):]
-			if !bytes.HasPrefix(rest, []byte("https://")) && !bytes.HasPrefix(rest, []byte("http://")) &&
-				!bytes.HasPrefix(rest, []byte("#")) && !bytes.HasPrefix(rest, []byte("mailto:")) {
-				return true
-			}
-		}
-	}
-	return bytes.Contains(h, []byte("href=")) && bytes.Count(h, []byte("href=")) > bytes.Count(h, []byte(`href="`))+bytes.Count(h, []byte(`href='`))
-}

@@ -11,7 +11,7 @@ import (
 // assemble builds the list pages and routes of snap from the published
 // pages.
 func (b *builder) assemble(snap *Snapshot, published []*placedPage) {
-	snap.translations = map[string][]*Page{}
+	snap.translations = make(map[string][]*Page, len(published))
 	byLang := map[string][]*placedPage{}
 	for _, pp := range published {
 		byLang[pp.src.lang] = append(byLang[pp.src.lang], pp)
@@ -82,7 +82,7 @@ func (b *builder) assembleLang(lang Language, pages []*placedPage) *LangSite {
 		terms := map[string]*Page{}
 		for _, p := range regular {
 			for _, term := range p.Taxonomies[plural] {
-				key := b.cfg.termPermalink(lang.Code, plural, term)
+				key := b.termPermalink(lang.Code, plural, term)
 				t, ok := terms[key]
 				if !ok {
 					t = b.listPage(KindTerm, lang.Code, nil, key, term)
@@ -139,7 +139,7 @@ func (b *builder) mainSections(ls *LangSite) []string {
 func (b *builder) listPage(kind Kind, lang string, pp *placedPage, raw, title string) *Page {
 	p := &Page{Kind: kind, Lang: lang, RelPermalink: b.cfg.relURL(raw), Permalink: b.cfg.absURL(raw), Title: title}
 	if pp == nil {
-		p.Hash = pageHash(p)
+		p.Hash = pageHash(p, [32]byte{})
 		return p
 	}
 	fm, rc := pp.src.fm, &pp.src.rendered
@@ -151,7 +151,7 @@ func (b *builder) listPage(kind Kind, lang string, pp *placedPage, raw, title st
 	p.Date, p.Lastmod, p.PublishDate = fm.Date, fm.Lastmod, fm.PublishDate
 	p.Content, p.Summary, p.SummaryText = template.HTML(rc.html), template.HTML(sharedPrefix(rc.html, rc.summ)), rc.text
 	p.images = b.pageImages(p, rc.imgs, fm.Images)
-	p.Hash = pageHash(p)
+	p.Hash = pageHash(p, rc.digest)
 	return p
 }
 
@@ -205,4 +205,19 @@ func (b *builder) addRoutes(snap *Snapshot, ls *LangSite, pages []*placedPage) {
 			}
 		}
 	}
+}
+
+// termPermalink is SiteConfig.termPermalink, remembered: every rebuild lists
+// every term of every page.
+func (b *builder) termPermalink(lang, plural, term string) string {
+	k := [3]string{lang, plural, term}
+	if link, ok := b.termLinks[k]; ok {
+		return link
+	}
+	if b.termLinks == nil {
+		b.termLinks = map[[3]string]string{}
+	}
+	link := b.cfg.termPermalink(lang, plural, term)
+	b.termLinks[k] = link
+	return link
 }

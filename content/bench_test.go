@@ -94,3 +94,34 @@ func BenchmarkEditToSnapshot(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "median-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkRebuildOneFile measures a rebuild after one post changed,
+// without the file watcher: the work `serve` does per save.
+func BenchmarkRebuildOneFile(b *testing.B) {
+	dir := benchSiteDir(b)
+	bld, err := newBuilder(Options{SiteDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bld.scanAll()
+	if _, err := bld.build(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(dir, "content", "posts", "post-00042", "index.md")
+	orig, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.WriteFile(file, orig, 0o644)
+	i := 0
+	for b.Loop() {
+		i++
+		if err := os.WriteFile(file, append(orig, fmt.Sprintf("\nEdit %d.\n", i)...), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		bld.refresh("content/posts/post-00042")
+		if _, err := bld.build(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

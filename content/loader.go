@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,6 +73,11 @@ type builder struct {
 	// resolve refs to other pages are rendered again.
 	linkGen uint64
 	linkSet map[string]string // ref key -> permalink, of the last build
+	// sortedDirs are the keys of dirs in order, as of structureGen sortedGen.
+	sortedDirs []string
+	sortedGen  uint64
+	// termLinks caches term permalinks by language, taxonomy and term.
+	termLinks map[[3]string]string
 	// structureGen changes whenever folders appear, vanish or become
 	// sections or bundles, which may move pages; placements are redone then.
 	structureGen uint64
@@ -88,17 +92,20 @@ type builder struct {
 
 // source is one content file and what was made of it.
 type source struct {
-	rel      string // site-relative path
-	size     int64
-	modTime  time.Time
-	lang     string
-	base     string // file name without language and extension
-	dir      *dirState
-	fm       *frontMatter
-	body     []byte // kept from reading until the first rendering
-	bodyLine int
-	diags    []Diagnostic // found reading the file
-	failed   bool         // the file could not be read or parsed
+	rel     string // site-relative path
+	size    int64
+	modTime time.Time
+	lang    string
+	base    string // file name without language and extension
+	dir     *dirState
+	fm      *frontMatter
+	// bodyOffset is where the body starts in the file: bodies are read
+	// again when rendered rather than held, since a large site's bodies
+	// would otherwise all sit in memory between reading and rendering.
+	bodyOffset int
+	bodyLine   int
+	diags      []Diagnostic // found reading the file
+	failed     bool         // the file could not be read or parsed
 
 	// The last placement, valid while placedGen is the builder's
 	// structureGen.
@@ -107,7 +114,7 @@ type source struct {
 	placedGen uint64
 
 	// The last rendering, valid while renderKey is unchanged.
-	renderKey string
+	renderKey renderKey
 	rendered  renderedContent
 	usesRefs  bool
 }
@@ -288,10 +295,11 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	seen := make(map[string]bool, len(b.sources))
 	var srcs []*source
 	var toRead []fileRef
-	for _, rel := range sortedMapKeys(b.dirs) {
+	dirOrder := b.dirOrder()
+	for _, rel := range dirOrder {
 		d := b.dirs[rel]
-		for _, name := range d.pages {
-			frel := path.Join(d.rel, name)
+		for i, name := range d.pages {
+			frel := d.pagePaths[i]
 			seen[frel] = true
 			if s, ok := b.sources[frel]; ok && !b.allDirty && !b.dirty[d.rel] {
 				s.dir = d
@@ -326,11 +334,11 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 		BuiltAt:   now,
 		Languages: b.cfg.Languages,
 		Sites:     map[string]*LangSite{},
-		routes:    map[string]Route{},
+		routes:    make(map[string]Route, len(b.sources)+len(b.sources)/4),
 	}
 	snap.Diagnostics = append(snap.Diagnostics, b.cfgDiags...)
 	snap.Diagnostics = append(snap.Diagnostics, b.scDiags...)
-	for _, rel := range sortedMapKeys(b.dirs) {
+	for _, rel := range dirOrder {
 		snap.Diagnostics = append(snap.Diagnostics, b.dirs[rel].diags...)
 	}
 	snap.StaticDirs = b.staticDirs()
@@ -385,7 +393,9 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	}
 	published = kept
 
-	b.updateLinkSet(published)
+	if slices.ContainsFunc(published, func(pp *placedPage) bool { return pp.src.usesRefs }) || b.linkSet == nil {
+		b.updateLinkSet(published)
+	}
 	b.renderAll(ctx, published)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -397,6 +407,15 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	b.version++
 	snap.Version = b.version
 	return snap, nil
+}
+
+// dirOrder returns the scanned folders sorted, sorting again only after the
+// folder structure changed.
+func (b *builder) dirOrder() []string {
+	if b.sortedDirs == nil || b.sortedGen != b.structureGen || len(b.sortedDirs) != len(b.dirs) {
+		b.sortedDirs, b.sortedGen = sortedMapKeys(b.dirs), b.structureGen
+	}
+	return b.sortedDirs
 }
 
 // source returns the parsed file rel, reading it again only when its size or
@@ -442,7 +461,7 @@ func (b *builder) source(d *dirState, rel, name string) *source {
 		s.diags = append(s.diags, diagnosticOf(rel, err))
 		return s
 	}
-	s.fm, s.body, s.bodyLine = fm, body, bodyLine
+	s.fm, s.bodyOffset, s.bodyLine = fm, len(src)-len(body), bodyLine
 	return s
 }
 
@@ -455,16 +474,16 @@ func diagnosticOf(file string, err error) Diagnostic {
 	return Diagnostic{File: file, Severity: Error, Message: err.Error()}
 }
 
-// takeBody returns the page body, read with the front matter or, when it was
-// already rendered once, read again: bodies are not kept between builds.
-func (b *builder) takeBody(s *source) ([]byte, error) {
-	if body := s.body; body != nil {
-		s.body = nil
-		return body, nil
-	}
+// readBody reads the body of s from its file. If the file changed size since
+// it was parsed, its front matter is parsed again to find the body; the
+// watcher rebuilds the page with the new front matter right after.
+func (b *builder) readBody(s *source) ([]byte, error) {
 	src, err := os.ReadFile(filepath.Join(b.siteDir, filepath.FromSlash(s.rel)))
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(src)) == s.size && s.bodyOffset <= len(src) {
+		return src[s.bodyOffset:], nil
 	}
 	_, body, _, _, err := parseFrontMatter(b.cfg, s.rel, src)
 	return body, err
@@ -629,7 +648,8 @@ func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
 	if len(todo) == 0 {
 		return
 	}
-	byRef := b.refIndex(pages)
+	// The ref index is made only if a page resolves a ref.
+	byRef := sync.OnceValue(func() map[string]*placedPage { return b.refIndex(pages) })
 	parallel(len(todo), func(i int) {
 		if ctx.Err() != nil {
 			return
@@ -642,12 +662,19 @@ func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
 
 // renderKey names every input of a page's rendering besides its own file,
 // which invalidates the source itself when it changes.
-func (pp *placedPage) renderKey(linkGen uint64) string {
-	key := pp.rel + "\x00" + string(pp.kind) + "\x00" + strconv.FormatUint(pp.src.dir.gen, 10)
+type renderKey struct {
+	rel     string
+	kind    Kind
+	dirGen  uint64 // the scan of the page's folder: its bundle files
+	linkGen uint64 // the permalinks of other pages, for pages that use refs
+}
+
+func (pp *placedPage) renderKey(linkGen uint64) renderKey {
+	k := renderKey{rel: pp.rel, kind: pp.kind, dirGen: pp.src.dir.gen}
 	if pp.src.usesRefs {
-		key += "\x00" + strconv.FormatUint(linkGen, 10)
+		k.linkGen = linkGen
 	}
-	return key
+	return k
 }
 
 // refIndex maps the ways a page can be named in ref and relref (its path in

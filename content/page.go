@@ -96,6 +96,7 @@ type Page struct {
 	// images are the page's images in a compact form; Images expands them.
 	// Image dimensions are read from the files' headers on first use, so
 	// loading a large site does not open every image.
+	tkey       string // translationKey(p), when computed while building
 	images     []imageRef
 	dims       [][2]int32
 	imagesOnce sync.Once

@@ -18,22 +18,23 @@ import (
 
 // renderedContent is the rendering of one page body.
 type renderedContent struct {
-	page  *Page // the regular page built from it; nil for list pages
-	html  string
-	summ  []byte
-	text  string // summary as plain text
-	trunc bool
-	words int
-	imgs  []imageRef
-	diags []Diagnostic
+	page   *Page // the regular page built from it; nil for list pages
+	html   string
+	summ   []byte
+	digest [32]byte // of the HTML and summary, taken before they became strings
+	text   string   // summary as plain text
+	trunc  bool
+	words  int
+	imgs   []imageRef
+	diags  []Diagnostic
 }
 
 // render renders the body of pp: shortcodes, Markdown, absolute URLs,
 // summary. It reports whether the page refers to other pages.
-func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (renderedContent, bool) {
+func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage) (renderedContent, bool) {
 	s := pp.src
 	var rc renderedContent
-	body, err := b.takeBody(s)
+	body, err := b.readBody(s)
 	if err != nil {
 		rc.diags = append(rc.diags, diagnosticOf(s.rel, err))
 		return rc, false
@@ -62,7 +63,7 @@ func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (rendered
 		},
 		Ref: func(ref string, relative bool) (string, error) {
 			usesRefs = true
-			return b.resolveRef(pp, byRef, ref, relative)
+			return b.resolveRef(pp, byRef(), ref, relative)
 		},
 	}
 	exp := b.sc.Expand(body, s.bodyLine, b.shortcodePage(pp), b.shortcodeSite(s.lang), env)
@@ -78,10 +79,19 @@ func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (rendered
 		rc.diags = append(rc.diags, Diagnostic{File: s.rel, Line: s.bodyLine, Severity: Error, Message: fmt.Sprintf("markdown: %v", err)})
 		return rc, usesRefs
 	}
-	h = exp.Restore(h)
 	rc.imgs = res.images
-	if (len(exp.Used) > 0 || res.rawHTML) && needsHTMLPass(h, len(res.images)) {
-		h, rc.imgs = absolutizeHTML(h, base)
+	if res.rawHTML {
+		// Raw HTML may hold relative URLs and images anywhere: read it all.
+		h, rc.imgs = absolutizeHTML(exp.Restore(h), base)
+	} else {
+		// Markdown links are absolute already; only what shortcodes wrote
+		// needs reading.
+		exp.MapOutputs(func(out string) string {
+			abs, imgs := absolutizeHTML([]byte(out), base)
+			rc.imgs = append(rc.imgs, imgs...)
+			return string(abs)
+		})
+		h = exp.Restore(h)
 	}
 	rc.words = res.words
 
@@ -102,6 +112,10 @@ func (b *builder) render(pp *placedPage, byRef map[string]*placedPage) (rendered
 	default:
 		rc.summ, rc.trunc = autoSummary(h, b.cfg.SummaryLength)
 	}
+	d := sha256.New()
+	d.Write(content)
+	d.Write(rc.summ)
+	d.Sum(rc.digest[:0])
 	rc.html = string(content)
 	rc.text = htmlToText(rc.summ)
 	if pp.kind == KindPage {
@@ -234,7 +248,8 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 		p.Resources = s.dir.resources
 	}
 	p.images = b.pageImages(p, rc.imgs, fm.Images)
-	p.Hash = pageHash(p)
+	p.Hash = pageHash(p, rc.digest)
+	p.tkey = translationKey(p)
 	return p
 }
 
@@ -347,8 +362,9 @@ func (b *builder) absDir(rel string) string {
 	return filepath.Join(b.siteDir, filepath.FromSlash(rel))
 }
 
-// pageHash digests everything a reader of p sees.
-func pageHash(p *Page) string {
+// pageHash digests everything a reader of p sees; content is the digest of
+// its rendered HTML.
+func pageHash(p *Page, content [32]byte) string {
 	h := sha256.New()
 	str := func(ss ...string) {
 		for _, s := range ss {
@@ -363,7 +379,7 @@ func pageHash(p *Page) string {
 		str(p.Taxonomies[k]...)
 	}
 	str(p.Authors...)
-	str(string(p.Content), string(p.Summary))
+	h.Write(content[:])
 	for _, img := range p.images {
 		str(img.url, img.alt, img.title, strconv.Itoa(int(img.res)))
 	}

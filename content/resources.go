@@ -71,34 +71,45 @@ func imageDimensions(path string) (width, height int) {
 	return cfg.Width, cfg.Height
 }
 
-// listResources returns the files of the leaf bundle in dir, every file
-// below it but the bundle's own content files, sorted by name.
-func listResources(dir string, isContent func(name string) bool) ([]Resource, error) {
+// bundleResources returns the files of the leaf bundle in dir, whose
+// entries were already read, and of every folder below it, but the bundle's
+// own pages, sorted by name. Hidden files, symlinks and devices are left out.
+func bundleResources(dir string, entries []fs.DirEntry, isPage func(name string) bool) ([]Resource, error) {
 	var res []Resource
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
+	var firstErr error
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasPrefix(name, "."):
+		case e.IsDir():
+			err := filepath.WalkDir(filepath.Join(dir, name), func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if strings.HasPrefix(d.Name(), ".") {
+					if d.IsDir() {
+						return filepath.SkipDir
+					}
+					return nil
+				}
+				if !d.Type().IsRegular() {
+					return nil
+				}
+				rel, err := filepath.Rel(dir, p)
+				if err != nil {
+					return err
+				}
+				rel = filepath.ToSlash(rel)
+				res = append(res, Resource{Name: rel, Dir: dir, MediaType: MediaType(rel)})
+				return nil
+			})
+			if err != nil && firstErr == nil {
+				firstErr = err
 			}
-			return nil
+		case e.Type().IsRegular() && !isPage(name):
+			res = append(res, Resource{Name: name, Dir: dir, MediaType: MediaType(name)})
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		name := filepath.ToSlash(rel)
-		if isContent(name) {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil // symlinks and devices are never served
-		}
-		res = append(res, Resource{Name: name, Dir: dir, MediaType: MediaType(name)})
-		return nil
-	})
+	}
 	slices.SortFunc(res, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })
-	return res, err
+	return res, firstErr
 }

@@ -22,12 +22,14 @@ type contentRoot struct {
 
 // dirState is what one scan found in a folder of a content root.
 type dirState struct {
-	rel     string   // site-relative, slash-separated
-	root    int      // index into the builder's roots
-	leaf    bool     // holds index.md: a leaf bundle
-	branch  bool     // holds _index.md: a section
-	pages   []string // content file names directly in the folder
-	subdirs []string // names of folders scanned separately (none in a leaf)
+	rel    string   // site-relative, slash-separated
+	root   int      // index into the builder's roots
+	leaf   bool     // holds index.md: a leaf bundle
+	branch bool     // holds _index.md: a section
+	pages  []string // content file names directly in the folder
+	// pagePaths are the site-relative paths of pages, in the same order.
+	pagePaths []string
+	subdirs   []string // names of folders scanned separately (none in a leaf)
 	// resources are a leaf bundle's files, its subfolders included.
 	resources []Resource
 	// diags are the problems found reading this folder's entries.
@@ -93,12 +95,13 @@ func (b *builder) scanInto(root int, rel string, dirs map[string]*dirState, mu *
 			if isContentFile(e.Name()) {
 				if base, _ := splitContentName(e.Name(), b.langCodes); base == "index" {
 					d.pages = append(d.pages, e.Name())
+					d.pagePaths = append(d.pagePaths, path.Join(rel, e.Name()))
 				}
 			}
 		}
-		res, err := listResources(abs, func(name string) bool {
+		res, err := bundleResources(abs, entries, func(name string) bool {
 			base, _ := splitContentName(name, b.langCodes)
-			return isContentFile(name) && !strings.Contains(name, "/") && base == "index"
+			return isContentFile(name) && base == "index"
 		})
 		if err != nil {
 			d.diags = append(d.diags, Diagnostic{File: rel, Severity: Warning, Message: fmt.Sprintf("bundle resources: %v", unwrapPathError(err))})
@@ -137,6 +140,7 @@ func (b *builder) scanInto(root int, rel string, dirs map[string]*dirState, mu *
 			}
 		case typ.IsRegular() && isContentFile(name):
 			d.pages = append(d.pages, name)
+			d.pagePaths = append(d.pagePaths, child)
 		}
 	}
 	if len(toScan) < 16 {

@@ -131,6 +131,9 @@ func (s *Snapshot) Errors() []Diagnostic {
 // translationKey is what the translations of one page share: their
 // translationKey, else their file path without language.
 func translationKey(p *Page) string {
+	if p.tkey != "" {
+		return p.tkey
+	}
 	if p.TranslationKey != "" {
 		return "key:" + p.TranslationKey
 	}

@@ -381,6 +381,17 @@ func errorCode(raw []byte, msg string) string {
 	return b.String()
 }
 
+// MapOutputs replaces the output of every {{< >}} call with f of it, before
+// Restore puts the outputs back: for work on what shortcodes wrote, such as
+// making their URLs absolute, without reading the whole page again.
+func (r *Result) MapOutputs(f func(string) string) {
+	r.size = 0
+	for i, o := range r.outputs {
+		r.outputs[i] = f(o)
+		r.size += len(r.outputs[i])
+	}
+}
+
 // Restore replaces the placeholders in html, the Markdown rendering of
 // r.Markdown, with the output they stand for. A placeholder that is alone
 // in a paragraph replaces the whole paragraph, so block output is not
