@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -423,7 +424,12 @@ func (b *builder) dirOrder() []string {
 // It reads b.sources but does not write it, so it may run in parallel.
 func (b *builder) source(d *dirState, rel, name string) *source {
 	abs := filepath.Join(b.siteDir, filepath.FromSlash(rel))
-	info, statErr := os.Stat(abs)
+	f, statErr := os.Open(abs)
+	var info os.FileInfo
+	if statErr == nil {
+		defer f.Close()
+		info, statErr = f.Stat()
+	}
 	if s, ok := b.sources[rel]; ok && statErr == nil && s.size == info.Size() && s.modTime.Equal(info.ModTime()) {
 		s.dir = d
 		return s
@@ -448,7 +454,8 @@ func (b *builder) source(d *dirState, rel, name string) *source {
 			Message: fmt.Sprintf("file is %.1f MB, over the %d MB limit for a page; it is left out", float64(info.Size())/(1<<20), MaxFileSize>>20)}}
 		return s
 	}
-	src, err := os.ReadFile(abs)
+	src := make([]byte, info.Size())
+	_, err := io.ReadFull(f, src)
 	if err != nil {
 		s.failed = true
 		s.diags = []Diagnostic{{File: rel, Severity: Error, Message: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}

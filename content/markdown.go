@@ -223,31 +223,36 @@ func plainText(n ast.Node, src []byte) string {
 	return b.String()
 }
 
+// asciiSpace marks the ASCII white space characters.
+var asciiSpace = [utf8.RuneSelf]bool{' ': true, '\n': true, '\t': true, '\r': true, '\f': true, '\v': true}
+
 // countWords counts the words starting in s, carrying whether the previous
 // text ended inside a word.
 func countWords(s []byte, inWord *bool) int {
 	n := 0
-	for len(s) > 0 {
-		c := s[0]
+	in := *inWord
+	for i := 0; i < len(s); {
+		c := s[i]
 		if c < utf8.RuneSelf {
-			s = s[1:]
-			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v' {
-				*inWord = false
-			} else if !*inWord {
+			i++
+			if asciiSpace[c] {
+				in = false
+			} else if !in {
 				n++
-				*inWord = true
+				in = true
 			}
 			continue
 		}
-		r, size := utf8.DecodeRune(s)
-		s = s[size:]
+		r, size := utf8.DecodeRune(s[i:])
+		i += size
 		if unicode.IsSpace(r) {
-			*inWord = false
-		} else if !*inWord {
+			in = false
+		} else if !in {
 			n++
-			*inWord = true
+			in = true
 		}
 	}
+	*inWord = in
 	return n
 }
 

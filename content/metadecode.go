@@ -547,6 +547,9 @@ func firstNonSpace(src []byte) int {
 // firstInvalidUTF8 returns the offset of the first byte that is not valid
 // UTF-8, or -1.
 func firstInvalidUTF8(src []byte) int {
+	if utf8.Valid(src) {
+		return -1 // the common case, checked word at a time
+	}
 	for i := 0; i < len(src); {
 		if src[i] < utf8.RuneSelf {
 			i++
