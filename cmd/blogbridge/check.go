@@ -52,10 +52,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	pages := snap.RegularPages()
 	for _, p := range pages {
-		mark := "ok   "
-		if n := len(byFile[p.File]); n > 0 {
-			mark = "warn "
-		}
+		mark := markFor(byFile[p.File])
 		fmt.Fprintf(stdout, "%s %-8s %s  %s\n", mark, p.Lang, p.RelPermalink, p.File)
 		for _, d := range byFile[p.File] {
 			fmt.Fprintf(stdout, "       %s\n", d)
@@ -67,10 +64,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !ok {
 			continue
 		}
-		mark := "warn "
-		if slices.ContainsFunc(ds, func(d content.Diagnostic) bool { return d.Severity == content.Error }) {
-			mark = "ERROR"
-		}
+		mark := markFor(ds)
 		fmt.Fprintf(stdout, "%s %s\n", mark, f)
 		for _, d := range ds {
 			fmt.Fprintf(stdout, "       %s\n", d)
@@ -81,4 +75,15 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errCheckFailed
 	}
 	return nil
+}
+
+// markFor is the status column of a file with diagnostics ds.
+func markFor(ds []content.Diagnostic) string {
+	switch {
+	case slices.ContainsFunc(ds, func(d content.Diagnostic) bool { return d.Severity == content.Error }):
+		return "ERROR"
+	case len(ds) > 0:
+		return "warn "
+	}
+	return "ok   "
 }

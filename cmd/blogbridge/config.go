@@ -151,14 +151,16 @@ func readConfigFile(path string, explicit bool, cfg *Config) error {
 	}
 	dec := toml.NewDecoder(strings.NewReader(string(raw))).DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
+		var serr *toml.StrictMissingError
+		if errors.As(err, &serr) && len(serr.Errors) > 0 {
+			first := serr.Errors[0]
+			row, _ := first.Position()
+			return fmt.Errorf("config file %s:%d: unknown setting %q", path, row, strings.Join(first.Key(), "."))
+		}
 		var derr *toml.DecodeError
 		if errors.As(err, &derr) {
 			row, col := derr.Position()
 			return fmt.Errorf("config file %s:%d:%d: %s", path, row, col, derr.Error())
-		}
-		var serr *toml.StrictMissingError
-		if errors.As(err, &serr) {
-			return fmt.Errorf("config file %s: %s", path, strings.TrimSpace(serr.String()))
 		}
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
