@@ -16,7 +16,7 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 // returns the images it shows. Markdown links are made absolute while
 // rendering; this pass is for raw HTML and shortcode output.
 func absolutizeHTML(frag []byte, base *url.URL) ([]byte, []imageRef) {
-	if base == nil || !bytes.ContainsAny(frag, "<") {
+	if base == nil || !bytes.Contains(frag, []byte("<")) || !mayNeedRewrite(frag) {
 		return frag, nil
 	}
 	folder := folderOf(base)
@@ -93,4 +93,36 @@ func imageFromTag(tok html.Token) imageRef {
 		}
 	}
 	return img
+}
+
+// mayNeedRewrite reports whether frag may hold an image or a URL attribute
+// that is not absolute; when it does not, absolutizeHTML has nothing to do
+// and need not tokenize it. It errs on the side of yes.
+func mayNeedRewrite(frag []byte) bool {
+	if bytes.Contains(frag, []byte("<img")) || bytes.Contains(frag, []byte("<IMG")) {
+		return true
+	}
+	for rest := frag; ; {
+		i := bytes.IndexByte(rest, '=')
+		if i < 0 {
+			return false
+		}
+		name := rest[:i]
+		for j := len(name) - 1; j >= 0; j-- {
+			if c := name[j]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+				name = name[j+1:]
+				break
+			}
+		}
+		rest = rest[i+1:]
+		key := strings.ToLower(string(name))
+		if !urlAttrs[key] && key != "srcset" {
+			continue
+		}
+		v := bytes.TrimLeft(rest, "\"' ")
+		if !bytes.HasPrefix(v, []byte("https://")) && !bytes.HasPrefix(v, []byte("http://")) &&
+			!bytes.HasPrefix(v, []byte("#")) && !bytes.HasPrefix(v, []byte("mailto:")) {
+			return true
+		}
+	}
 }

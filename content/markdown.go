@@ -1,10 +1,12 @@
 package content
 
 import (
+	"bufio"
 	"bytes"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -94,19 +96,55 @@ func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
 	}
 }
 
+// scratch is a reusable output buffer for rendering one document.
+type scratch struct {
+	buf bytes.Buffer
+	w   *bufio.Writer // goldmark writes through a buffered writer
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	s := &scratch{}
+	s.w = bufio.NewWriter(&s.buf)
+	return s
+}}
+
+// maxPooledScratch keeps the odd huge page from pinning its buffer.
+const maxPooledScratch = 1 << 20
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+func putScratch(s *scratch) {
+	if s.buf.Cap() <= maxPooledScratch {
+		scratchPool.Put(s)
+	}
+}
+
 // render converts src to HTML, making every link and image URL absolute
 // against base. base may be nil, leaving URLs as written.
 func (m *markdown) render(src []byte, base *url.URL) ([]byte, markdownResult, error) {
+	s := getScratch()
+	defer putScratch(s)
+	h, res, err := m.renderInto(s, src, base)
+	return bytes.Clone(h), res, err
+}
+
+// renderInto is render writing into s: the HTML returned is s's buffer and
+// must be copied before s is reused.
+func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL) ([]byte, markdownResult, error) {
 	var res markdownResult
 	pc := parser.NewContext(parser.WithIDs(newHeadingIDs(m.cfg.AutoHeadingIDType)))
 	pc.Set(baseKey, base)
 	pc.Set(resultKey, &res)
-	var buf bytes.Buffer
-	buf.Grow(len(src) + len(src)/4)
-	if err := m.md.Convert(src, &buf, parser.WithContext(pc)); err != nil {
+	s.buf.Reset()
+	s.buf.Grow(len(src) * 3 / 2)
+	s.w.Reset(&s.buf)
+	if err := m.md.Convert(src, s.w, parser.WithContext(pc)); err != nil {
 		return nil, res, err
 	}
-	return buf.Bytes(), res, nil
+	if err := s.w.Flush(); err != nil {
+		return nil, res, err
+	}
+	return s.buf.Bytes(), res, nil
 }
 
 // linkTransformer makes link and image destinations absolute, collects the

@@ -118,12 +118,25 @@ func TestSummaries(t *testing.T) {
 		}
 		md := newMarkdown(hugoGoldmark(), newHighlighter(hugoHighlight()))
 		h, _, _ := md.render(src, nil)
-		summary, content, ok := cutDivider(h)
-		if !ok || string(summary) != "<p>Lead paragraph.</p>\n" {
+		summary, before, after := cutDivider(h)
+		if string(summary) != "<p>Lead paragraph.</p>\n" {
 			t.Errorf("summary = %q", summary)
 		}
-		if strings.Contains(string(content), dividerToken) || !strings.Contains(string(content), "Rest.") {
+		content := string(before) + string(after)
+		if strings.Contains(content, dividerToken) || content != "<p>Lead paragraph.</p>\n<p>Rest.</p>\n" {
 			t.Errorf("content = %q", content)
+		}
+	})
+	t.Run("divider inside a list", func(t *testing.T) {
+		src, _ := markDivider([]byte("- one <!--more--> two\n- three"))
+		md := newMarkdown(hugoGoldmark(), newHighlighter(hugoHighlight()))
+		h, _, _ := md.render(src, nil)
+		summary, before, after := cutDivider(h)
+		if content := string(before) + string(after); strings.Contains(content, dividerToken) {
+			t.Errorf("content shows the divider: %q", content)
+		}
+		if string(summary) != "<ul>\n<li>one</li>\n</ul>\n" {
+			t.Errorf("summary = %q, want the list item before the divider, closed", summary)
 		}
 	})
 	t.Run("auto summary keeps whole paragraphs", func(t *testing.T) {
@@ -138,9 +151,16 @@ func TestSummaries(t *testing.T) {
 		}
 	})
 	t.Run("plain text", func(t *testing.T) {
-		got := htmlToText([]byte("<p>Kafka &amp; <em>Flink</em></p>\n<p>second\n  line</p><script>x()</script>"))
-		if got != "Kafka & Flink second line" {
-			t.Errorf("htmlToText = %q", got)
+		tests := []struct{ in, want string }{
+			{"<p>Kafka &amp; <em>Flink</em></p>\n<p>second\n  line</p><script>x()</script>", "Kafka & Flink second line"},
+			{`<p>a<a href="x" title="1 > 0">link</a>b</p><p>c</p>`, "alinkb c"},
+			{"<style>p{}</style><h2 id=\"x\">Head</h2><ul><li>one</li><li>two</li></ul>", "Head one two"},
+			{"<!-- raw HTML omitted --><p>&lt;tag&gt; &#39;q&#39;</p>", "<tag> 'q'"},
+		}
+		for _, tt := range tests {
+			if got := htmlToText([]byte(tt.in)); got != tt.want {
+				t.Errorf("htmlToText(%q) = %q, want %q", tt.in, got, tt.want)
+			}
 		}
 	})
 }
@@ -161,5 +181,25 @@ func TestAbsolutizeHTML(t *testing.T) {
 	}
 	if len(imgs) != 1 || imgs[0].alt != "A & B" || imgs[0].width != 10 || imgs[0].height != 20 {
 		t.Errorf("images = %+v", imgs)
+	}
+}
+
+func TestMayNeedRewrite(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{`<blockquote><a href="https://x.com/a/status/1">Post</a></blockquote>`, false},
+		{`<p>a = b</p>`, false},
+		{`<a href="/rel">x</a>`, true},
+		{`<a HREF='other.html'>x</a>`, true},
+		{`<img src="https://o.example/a.jpg">`, true}, // images are collected
+		{`<video poster=still.jpg>`, true},
+		{`<a href="#top">top</a><a href="mailto:a@b">m</a>`, false},
+	}
+	for _, tt := range tests {
+		if got := mayNeedRewrite([]byte(tt.in)); got != tt.want {
+			t.Errorf("mayNeedRewrite(%q) = %v, want %v", tt.in, got, tt.want)
+		}
 	}
 }

@@ -74,7 +74,9 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage) (r
 		}
 		rc.diags = append(rc.diags, Diagnostic{File: s.rel, Line: p.Line, Severity: sev, Message: p.Message})
 	}
-	h, res, err := b.md.render(exp.Markdown, base)
+	sc := getScratch()
+	defer putScratch(sc)
+	h, res, err := b.md.renderInto(sc, exp.Markdown, base)
 	if err != nil {
 		rc.diags = append(rc.diags, Diagnostic{File: s.rel, Line: s.bodyLine, Severity: Error, Message: fmt.Sprintf("markdown: %v", err)})
 		return rc, usesRefs
@@ -95,11 +97,12 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage) (r
 	}
 	rc.words = res.words
 
-	content := h
+	// The content is before+after: the HTML around the summary divider.
+	before, after := h, []byte(nil)
 	switch {
 	case hasDivider:
-		rc.summ, content, _ = cutDivider(h)
-		rc.trunc = len(bytes.TrimSpace(content)) > len(bytes.TrimSpace(rc.summ))
+		rc.summ, before, after = cutDivider(h)
+		rc.trunc = len(bytes.TrimSpace(after)) > 0
 	case s.fm.Summary != "":
 		sh, _, err := b.md.render([]byte(s.fm.Summary), base)
 		if err != nil {
@@ -113,15 +116,18 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage) (r
 		rc.summ, rc.trunc = autoSummary(h, b.cfg.SummaryLength)
 	}
 	d := sha256.New()
-	d.Write(content)
+	d.Write(before)
+	d.Write(after)
 	d.Write(rc.summ)
 	d.Sum(rc.digest[:0])
-	rc.html = string(content)
+	rc.html = string(before) + string(after)
 	rc.text = htmlToText(rc.summ)
 	if pp.kind == KindPage {
 		rc.page = b.newPage(pp, &rc)
 		// The page holds the HTML now; keep one copy only.
 		rc.html, rc.summ, rc.imgs = "", nil, nil
+	} else {
+		rc.summ = bytes.Clone(rc.summ) // it may point into the scratch buffer
 	}
 	return rc, usesRefs
 }

@@ -2,11 +2,11 @@ package content
 
 import (
 	"bytes"
-	"io"
+	"html"
 	"strings"
 	"unicode"
 
-	"golang.org/x/net/html"
+	xhtml "golang.org/x/net/html"
 )
 
 // summaryDivider is Hugo's manual summary divider.
@@ -33,53 +33,51 @@ func markDivider(src []byte) ([]byte, bool) {
 	return out, true
 }
 
-// cutDivider removes the divider paragraph from rendered HTML, returning the
-// HTML before it (the summary) and the whole content without it.
-func cutDivider(h []byte) (summary, content []byte, ok bool) {
-	i := bytes.Index(h, dividerParagraph)
-	if i < 0 {
-		// The divider ended up inside an element (a list, a quote): still
-		// honour it, but keep it from showing.
-		j := bytes.Index(h, []byte(dividerToken))
-		if j < 0 {
-			return nil, h, false
-		}
-		content = append(append([]byte{}, h[:j]...), h[j+len(dividerToken):]...)
-		return closeOpenTags(h[:j]), content, true
+// cutDivider finds the divider paragraph in rendered HTML and returns the
+// HTML before it (the summary) and the content as the parts before and
+// after the divider, all pointing into h.
+func cutDivider(h []byte) (summary, before, after []byte) {
+	if i := bytes.Index(h, dividerParagraph); i >= 0 {
+		return h[:i], h[:i], h[i+len(dividerParagraph):]
 	}
-	content = append(append([]byte{}, h[:i]...), h[i+len(dividerParagraph):]...)
-	return h[:i], content, true
+	// The divider ended up inside an element (a list, a quote): still
+	// honour it, but keep it from showing.
+	j := bytes.Index(h, []byte(dividerToken))
+	if j < 0 {
+		return h, h, nil
+	}
+	return closeOpenTags(h[:j]), h[:j], h[j+len(dividerToken):]
 }
 
 // autoSummary returns the leading blocks of h that hold at least words
 // words, as Hugo's automatic summary does: it never cuts a paragraph.
 func autoSummary(h []byte, words int) (summary []byte, truncated bool) {
-	z := html.NewTokenizer(bytes.NewReader(h))
+	z := xhtml.NewTokenizer(bytes.NewReader(h))
 	depth, count, offset := 0, 0, 0
 	inWord := false
 	for {
 		tt := z.Next()
 		offset += len(z.Raw())
 		switch tt {
-		case html.ErrorToken:
+		case xhtml.ErrorToken:
 			return h, false
-		case html.StartTagToken:
+		case xhtml.StartTagToken:
 			if !isVoid(z) {
 				depth++
 			}
-		case html.EndTagToken:
+		case xhtml.EndTagToken:
 			depth--
 			if depth <= 0 && count >= words {
 				rest := bytes.TrimSpace(h[offset:])
 				return h[:offset], len(rest) > 0
 			}
-		case html.TextToken:
+		case xhtml.TextToken:
 			count += countWords(z.Text(), &inWord)
 		}
 	}
 }
 
-func isVoid(z *html.Tokenizer) bool {
+func isVoid(z *xhtml.Tokenizer) bool {
 	name, _ := z.TagName()
 	switch string(name) {
 	case "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr":
@@ -90,20 +88,20 @@ func isVoid(z *html.Tokenizer) bool {
 
 // closeOpenTags appends the end tags of the elements left open in h.
 func closeOpenTags(h []byte) []byte {
-	z := html.NewTokenizer(bytes.NewReader(h))
+	z := xhtml.NewTokenizer(bytes.NewReader(h))
 	var open []string
 	for {
 		tt := z.Next()
-		if tt == html.ErrorToken {
+		if tt == xhtml.ErrorToken {
 			break
 		}
 		switch tt {
-		case html.StartTagToken:
+		case xhtml.StartTagToken:
 			if !isVoid(z) {
 				name, _ := z.TagName()
 				open = append(open, string(name))
 			}
-		case html.EndTagToken:
+		case xhtml.EndTagToken:
 			if len(open) > 0 {
 				open = open[:len(open)-1]
 			}
@@ -116,51 +114,97 @@ func closeOpenTags(h []byte) []byte {
 	return out
 }
 
-// htmlToText returns the text of an HTML fragment with entities decoded and
-// runs of white space folded into one space.
+// htmlToText returns the text of an HTML fragment that blogbridge rendered
+// itself, with entities decoded, script and style left out, and runs of
+// white space folded into one space. Block elements separate words.
 func htmlToText(h []byte) string {
-	z := html.NewTokenizer(bytes.NewReader(h))
 	var b strings.Builder
+	b.Grow(len(h))
 	space := true
-	skip := 0
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			if z.Err() == io.EOF {
-				return strings.TrimRightFunc(b.String(), unicode.IsSpace)
-			}
-			return strings.TrimSpace(b.String())
-		case html.StartTagToken:
-			name, _ := z.TagName()
-			switch string(name) {
-			case "script", "style":
-				skip++
-			case "p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "figcaption":
+	writeText := func(t []byte) {
+		if bytes.IndexByte(t, '&') >= 0 {
+			t = []byte(html.UnescapeString(string(t)))
+		}
+		for _, r := range string(t) {
+			if unicode.IsSpace(r) {
 				if !space {
 					b.WriteByte(' ')
 					space = true
 				}
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			if s := string(name); (s == "script" || s == "style") && skip > 0 {
-				skip--
-			}
-		case html.TextToken:
-			if skip > 0 {
 				continue
 			}
-			for _, r := range string(z.Text()) {
-				if unicode.IsSpace(r) {
-					if !space {
-						b.WriteByte(' ')
-						space = true
-					}
-					continue
-				}
-				b.WriteRune(r)
-				space = false
+			b.WriteRune(r)
+			space = false
+		}
+	}
+	for len(h) > 0 {
+		lt := bytes.IndexByte(h, '<')
+		if lt < 0 {
+			writeText(h)
+			break
+		}
+		writeText(h[:lt])
+		h = h[lt:]
+		end := tagEnd(h)
+		name := tagName(h[:end])
+		h = h[end:]
+		switch name {
+		case "script", "style":
+			closeTag := []byte("</" + name)
+			if i := bytes.Index(h, closeTag); i >= 0 {
+				h = h[i:]
+			} else {
+				h = nil
+			}
+		case "p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "td", "th", "figcaption", "dt", "dd",
+			"/p", "/li", "/div", "/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "/blockquote", "/pre", "/tr", "/td", "/th", "/figcaption", "/dt", "/dd":
+			if !space {
+				b.WriteByte(' ')
+				space = true
 			}
 		}
 	}
+	return strings.TrimRightFunc(b.String(), unicode.IsSpace)
+}
+
+// tagEnd returns the length of the tag or comment at the start of h, which
+// begins with '<', minding quoted attribute values.
+func tagEnd(h []byte) int {
+	if bytes.HasPrefix(h, []byte("<!--")) {
+		if i := bytes.Index(h[4:], []byte("-->")); i >= 0 {
+			return 4 + i + 3
+		}
+		return len(h)
+	}
+	var quote byte
+	for i := 1; i < len(h); i++ {
+		switch c := h[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i + 1
+		}
+	}
+	return len(h)
+}
+
+// tagName returns the lowercased name of a tag, with "/" before the name
+// of an end tag: "p", "/p".
+func tagName(tag []byte) string {
+	t := tag[1:]
+	end := bytes.IndexAny(t, " \t\n\r/>")
+	if len(t) > 0 && t[0] == '/' {
+		end = bytes.IndexAny(t[1:], " \t\n\r>")
+		if end >= 0 {
+			end++
+		}
+	}
+	if end < 0 {
+		end = len(t)
+	}
+	return strings.ToLower(string(t[:end]))
 }
