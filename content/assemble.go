@@ -149,7 +149,7 @@ func (b *builder) listPage(kind Kind, lang string, pp *placedPage, raw, title st
 	}
 	p.Description, p.Params = fm.Description, fm.Params
 	p.Date, p.Lastmod, p.PublishDate = fm.Date, fm.Lastmod, fm.PublishDate
-	p.Content, p.Summary, p.SummaryText = template.HTML(rc.html), template.HTML(sharedPrefix(rc.html, rc.summ)), rc.text
+	p.content, p.Summary, p.SummaryText = rc.html, template.HTML(rc.summ), rc.text
 	p.images = b.pageImages(p, rc.imgs, fm.Images)
 	p.Hash = pageHash(p, rc.digest)
 	return p

@@ -107,13 +107,13 @@ func TestExampleConferencePost(t *testing.T) {
 	if !p.Truncated || !strings.Contains(p.SummaryText, "Stream Days Lisbon") || strings.Contains(string(p.Summary), "<h2") {
 		t.Errorf("summary should be the lead before <!--more-->: %q", p.Summary)
 	}
-	if strings.Contains(string(p.Content), "BBSUMMARY") || strings.Contains(string(p.Content), "more--") {
+	if strings.Contains(string(p.Content()), "BBSUMMARY") || strings.Contains(string(p.Content()), "more--") {
 		t.Error("the summary divider leaks into the content")
 	}
-	if !strings.Contains(string(p.Content), `src="http://localhost:8080/posts/stream-days-lisbon-2025/opening-stage.jpg"`) {
+	if !strings.Contains(string(p.Content()), `src="http://localhost:8080/posts/stream-days-lisbon-2025/opening-stage.jpg"`) {
 		t.Error("bundle image is not absolute in the content")
 	}
-	if !strings.Contains(string(p.Content), "https://x.com/") {
+	if !strings.Contains(string(p.Content()), "https://x.com/") {
 		t.Error("tweet shortcode is not rendered as a link to the post")
 	}
 	imgs := p.Images()
@@ -178,7 +178,7 @@ func TestSeedPost(t *testing.T) {
 	if !strings.HasPrefix(p.SummaryText, "I have been lucky to attend Kafka Summit London") || strings.Contains(p.SummaryText, "Keynote") {
 		t.Errorf("summary = %q", p.SummaryText)
 	}
-	html := string(p.Content)
+	html := string(p.Content())
 	if n := strings.Count(html, `class="twitter-tweet"`); n != 4 {
 		t.Errorf("%d tweets rendered, want 4", n)
 	}
@@ -324,8 +324,8 @@ func TestBadInput(t *testing.T) {
 			if tt.served != "" {
 				if r, ok := snap.Lookup(tt.served); !ok || r.Page == nil {
 					t.Errorf("%s is not served despite a degraded shortcode", tt.served)
-				} else if !strings.Contains(string(r.Page.Content), "shortcode") {
-					t.Errorf("degraded shortcode not visible in %s: %s", tt.served, r.Page.Content)
+				} else if !strings.Contains(string(r.Page.Content()), "shortcode") {
+					t.Errorf("degraded shortcode not visible in %s: %s", tt.served, r.Page.Content())
 				}
 			}
 		})

@@ -203,3 +203,20 @@ func TestMayNeedRewrite(t *testing.T) {
 		}
 	}
 }
+
+func TestPackedHTML(t *testing.T) {
+	for _, parts := range [][][]byte{
+		nil,
+		{[]byte("<p>one</p>")},
+		{[]byte("<p>before</p>"), []byte("<p>after</p>")},
+		{[]byte(strings.Repeat("<p>long and repetitive</p>\n", 2000))},
+	} {
+		var want string
+		for _, p := range parts {
+			want += string(p)
+		}
+		if got := packHTML(parts...).String(); got != want {
+			t.Errorf("packHTML round trip lost data: got %d bytes, want %d", len(got), len(want))
+		}
+	}
+}

@@ -70,8 +70,6 @@ type Page struct {
 	RelPermalink string // "/posts/kafka-summit/"
 	Permalink    string // absolute
 
-	// Content is the full rendered HTML with every link and image absolute.
-	Content template.HTML
 	// Summary is the lead of the post as HTML; SummaryText the same as
 	// plain text. Truncated reports whether Content holds more than Summary.
 	Summary     template.HTML
@@ -96,11 +94,17 @@ type Page struct {
 	// images are the page's images in a compact form; Images expands them.
 	// Image dimensions are read from the files' headers on first use, so
 	// loading a large site does not open every image.
+	content    packedHTML
 	tkey       string // translationKey(p), when computed while building
 	images     []imageRef
 	dims       [][2]int32
 	imagesOnce sync.Once
 }
+
+// Content returns the full rendered HTML, with every link and image
+// absolute. Each call builds the string anew from a compact form: call it
+// once per use.
+func (p *Page) Content() template.HTML { return template.HTML(p.content.String()) }
 
 // IsRegular reports whether p is a post or page rather than a list.
 func (p *Page) IsRegular() bool { return p.Kind == KindPage }

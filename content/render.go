@@ -19,7 +19,7 @@ import (
 // renderedContent is the rendering of one page body.
 type renderedContent struct {
 	page   *Page // the regular page built from it; nil for list pages
-	html   string
+	html   packedHTML
 	summ   []byte
 	digest [32]byte // of the HTML and summary, taken before they became strings
 	text   string   // summary as plain text
@@ -120,12 +120,12 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage) (r
 	d.Write(after)
 	d.Write(rc.summ)
 	d.Sum(rc.digest[:0])
-	rc.html = string(before) + string(after)
+	rc.html = packHTML(before, after)
 	rc.text = htmlToText(rc.summ)
 	if pp.kind == KindPage {
 		rc.page = b.newPage(pp, &rc)
 		// The page holds the HTML now; keep one copy only.
-		rc.html, rc.summ, rc.imgs = "", nil, nil
+		rc.html, rc.summ, rc.imgs = packedHTML{}, nil, nil
 	} else {
 		rc.summ = bytes.Clone(rc.summ) // it may point into the scratch buffer
 	}
@@ -233,8 +233,8 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 		TranslationKey: fm.TranslationKey,
 		RelPermalink:   pp.rel,
 		Permalink:      b.cfg.absURL(pp.raw),
-		Content:        template.HTML(rc.html),
-		Summary:        template.HTML(sharedPrefix(rc.html, rc.summ)),
+		content:        rc.html,
+		Summary:        template.HTML(rc.summ),
 		SummaryText:    rc.text,
 		Truncated:      rc.trunc,
 		WordCount:      rc.words,
@@ -393,13 +393,4 @@ func pageHash(p *Page, content [32]byte) string {
 		str(r.Name)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// sharedPrefix returns summary as a string that shares content's memory when
-// summary is a prefix of content, as a summary usually is; otherwise a copy.
-func sharedPrefix(content string, summary []byte) string {
-	if len(summary) <= len(content) && content[:len(summary)] == string(summary) {
-		return content[:len(summary)]
-	}
-	return string(summary)
 }

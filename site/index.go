@@ -201,7 +201,7 @@ func (idx *siteIndex) content(p *content.Page) template.HTML {
 	if c, ok := idx.contents.Load(p); ok {
 		return c.(template.HTML)
 	}
-	c := sizeImages(p.Content, p.Images())
+	c := sizeImages(p.Content(), p.Images())
 	idx.contents.Store(p, c)
 	return c
 }

@@ -317,7 +317,7 @@ func (h *Handler) renderPage(idx *siteIndex, p *content.Page, n int, extra []Lin
 	if lm := formatDate(p.Lastmod, v.Lang); lm != nil && p.Lastmod.After(p.Date) && (v.Date == nil || lm.Text != v.Date.Text) {
 		v.Lastmod = lm
 	}
-	v.Content = p.Content
+	v.Content = p.Content()
 	switch p.Kind {
 	case content.KindPage:
 		v.Content = idx.content(p)
