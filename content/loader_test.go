@@ -74,7 +74,7 @@ func TestExampleSite(t *testing.T) {
 			t.Errorf("%s: draft or future page is served", path)
 		}
 	}
-	if r, ok := snap.Lookup("/posts/stream-days-lisbon-2025/cover.jpg"); !ok || r.Resource == nil || r.Resource.MediaType != "image/jpeg" {
+	if r, ok := snap.Lookup("/posts/stream-days-lisbon-2025/cover.jpg"); !ok || r.Resource == nil || r.Resource.MediaType() != "image/jpeg" {
 		t.Errorf("bundle resource not found: %+v", r)
 	}
 	if r, ok := snap.Lookup("/tags/backpressure/"); !ok || r.Page == nil || r.Page.Kind != KindTerm || len(r.Page.Pages) == 0 {

@@ -152,7 +152,7 @@ func (p *Page) Images() []Image {
 		}
 		if ref.res >= 0 {
 			r := p.Resources[ref.res]
-			img.URL, img.Resource, img.MediaType = p.Permalink+r.Name, r.Name, r.MediaType
+			img.URL, img.Resource, img.MediaType = p.Permalink+r.Name, r.Name, r.MediaType()
 			if img.Width == 0 || img.Height == 0 {
 				img.Width, img.Height = int(p.dims[i][0]), int(p.dims[i][1])
 			}
@@ -206,10 +206,12 @@ type Image struct {
 
 // Resource is a file of a leaf bundle.
 type Resource struct {
-	Name      string // relative to the bundle, slash-separated: "img/a.jpg"
-	Dir       string // the bundle's absolute folder
-	MediaType string
+	Name string // relative to the bundle, slash-separated: "img/a.jpg"
+	Dir  string // the bundle's absolute folder
 }
+
+// MediaType returns the file's media type, from its extension.
+func (r Resource) MediaType() string { return MediaType(r.Name) }
 
 // Path returns the file's absolute path on disk.
 func (r Resource) Path() string { return filepath.Join(r.Dir, filepath.FromSlash(r.Name)) }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -279,7 +280,7 @@ func (b *builder) aliasPath(raw, alias string) string {
 func (b *builder) pageImages(p *Page, content []imageRef, fmImages []string) []imageRef {
 	base, _ := url.Parse(p.Permalink)
 	used := make([]bool, len(p.Resources))
-	imgs := make([]imageRef, 0, len(content)+len(p.Resources)/2)
+	imgs := make([]imageRef, 0, len(content))
 	add := func(img imageRef) {
 		img.res = int32(b.resolveImage(p, base, img.url))
 		if img.res >= 0 {
@@ -304,7 +305,7 @@ func (b *builder) pageImages(p *Page, content []imageRef, fmImages []string) []i
 		}
 	}
 	for i, r := range p.Resources {
-		if isImage(r.MediaType) && !used[i] {
+		if isImage(r.MediaType()) && !used[i] {
 			imgs = append(imgs, imageRef{res: int32(i)})
 			used[i] = true
 		}
@@ -335,7 +336,7 @@ func (b *builder) pageImages(p *Page, content []imageRef, fmImages []string) []i
 			imgs = append(imgs, ref)
 		}
 	}
-	return imgs
+	return slices.Clip(imgs)
 }
 
 // resolveImage returns the index of the bundle resource an image URL (as

@@ -100,14 +100,14 @@ func bundleResources(dir string, entries []fs.DirEntry, isPage func(name string)
 					return err
 				}
 				rel = filepath.ToSlash(rel)
-				res = append(res, Resource{Name: rel, Dir: dir, MediaType: MediaType(rel)})
+				res = append(res, Resource{Name: rel, Dir: dir})
 				return nil
 			})
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}
 		case e.Type().IsRegular() && !isPage(name):
-			res = append(res, Resource{Name: name, Dir: dir, MediaType: MediaType(name)})
+			res = append(res, Resource{Name: name, Dir: dir})
 		}
 	}
 	slices.SortFunc(res, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })

@@ -37,7 +37,7 @@ func (h *Handler) serveResource(w http.ResponseWriter, r *http.Request, res *con
 		h.writeError(w, r, http.StatusNotFound, nil)
 		return
 	}
-	if !h.serveFile(w, r, res.Dir, res.Name, res.MediaType) {
+	if !h.serveFile(w, r, res.Dir, res.Name, res.MediaType()) {
 		h.writeError(w, r, http.StatusNotFound, nil)
 	}
 }
