@@ -16,7 +16,7 @@ import (
 func main() {
 	posts := flag.Int("posts", 1000, "number of posts")
 	out := flag.String("out", "", "folder to write the site into (must not exist)")
-	images := flag.Int("images", 30, "bundle images per post")
+	images := flag.Int("images", 29, "bundle images per post")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "sitegen: -out is required")

@@ -1,5 +1,5 @@
 // Package sitegen writes synthetic Hugo sites shaped like a real conference
-// write-up (about 7 KB of Markdown, headings, lists, links, 30 bundle
+// write-up (about 7.5 KB of Markdown, headings, lists, links, 29 bundle
 // images, tweet shortcodes and a summary divider per post), for benchmarks
 // and load tests.
 package sitegen
@@ -26,9 +26,11 @@ type Options struct {
 	Seed           uint64
 }
 
-// SeedLike returns options matching the shape of a conference write-up.
+// SeedLike returns options matching the shape of the seed conference
+// write-up: about 7 KB and 1,000 words of Markdown, 29 bundle images, 4
+// tweets.
 func SeedLike(posts int) Options {
-	return Options{Posts: posts, ImagesPerPost: 30, TweetsPerPost: 4, ParagraphWords: 48, Seed: 1}
+	return Options{Posts: posts, ImagesPerPost: 29, TweetsPerPost: 4, ParagraphWords: 25, Seed: 1}
 }
 
 // Generate writes a site with a hugo.toml and opts.Posts leaf bundles under
@@ -77,27 +79,31 @@ languageCode = "en-us"
 	return nil
 }
 
-// Post returns the Markdown of one generated post.
+// Post returns the Markdown of one generated post, shaped like the seed
+// post: a lead, a summary divider, eleven talk sections with paragraphs,
+// links, a few list items, the bundle images spread over them, and tweets.
 func Post(r *rand.Rand, n int, date time.Time, images []string, opts Options) []byte {
 	var b bytes.Buffer
 	tags := []string{"kafka", "streaming", "conference", "databases", "go", "flink", "cdc"}
 	fmt.Fprintf(&b, "---\ntitle: \"Notes from session %d: %s\"\ndate: %s\ntags:\n- %s\n- %s\n---\n\n",
 		n, words(r, 4), date.Format(time.RFC3339), tags[n%len(tags)], tags[(n+3)%len(tags)])
 	b.WriteString(paragraph(r, opts.ParagraphWords/2) + "\n\n<!--more-->\n\n")
-	sections := max(len(images)/5, 4)
+	const sections = 11
 	img, tweet := 0, 0
 	for s := range sections {
 		fmt.Fprintf(&b, "## Talk %d: %s\n\n", s+1, words(r, 5))
-		b.WriteString(paragraph(r, opts.ParagraphWords) + "\n\n")
-		fmt.Fprintf(&b, "- %s\n- %s, see [the slides](https://example.org/slides/%d)\n- %s\n\n", words(r, 8), words(r, 6), s, words(r, 7))
-		if tweet < opts.TweetsPerPost && s%2 == 1 {
+		fmt.Fprintf(&b, "%s See [the slides](https://example.org/slides/%d).\n\n", paragraph(r, opts.ParagraphWords), s)
+		if s%5 == 0 {
+			fmt.Fprintf(&b, "- %s\n- %s\n\n", words(r, 8), words(r, 6))
+		}
+		if tweet < opts.TweetsPerPost && s%3 == 1 {
 			fmt.Fprintf(&b, "{{< twitter user=\"speaker%d\" id=\"17700%08d\" >}}\n\n", s, r.IntN(1e8))
 			tweet++
 		}
-		b.WriteString(paragraph(r, opts.ParagraphWords) + " It was---as always---\"worth it\".\n\n")
-		for k := 0; k < 5 && img < len(images); k++ {
+		fmt.Fprintf(&b, "%s It was---as always---\"worth it\".\n\n", paragraph(r, opts.ParagraphWords))
+		// Spread the images evenly over the sections.
+		for ; img < (s+1)*len(images)/sections; img++ {
 			fmt.Fprintf(&b, "![%s](%s)\n", words(r, 2), images[img])
-			img++
 		}
 		b.WriteString("\n")
 	}
