@@ -23,13 +23,15 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return usageError{err}
 	}
+	logger := cfg.logger()
+	cfg.applyMemoryLimit(logger)
 	snap, err := content.Load(ctx, content.Options{
 		SiteDir: cfg.Site,
 		BaseURL: cfg.BaseURL,
 		Drafts:  cfg.Drafts,
 		Future:  cfg.Future,
 		Expired: cfg.Expired,
-		Logger:  cfg.logger(),
+		Logger:  logger,
 	})
 	if err != nil {
 		return err

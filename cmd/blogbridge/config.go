@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -26,6 +28,9 @@ type Config struct {
 	Expired   bool   `toml:"expired"`    // include expired pages
 	LogLevel  string `toml:"log_level"`  // debug, info, warn, error
 	LogFormat string `toml:"log_format"` // text or json
+	// MemoryLimit is the soft limit of the Go heap ("256MiB", "1GiB", "0"
+	// for none); GOMEMLIMIT, when set, wins.
+	MemoryLimit string `toml:"memory_limit"`
 }
 
 // DefaultConfigFile is read from the working folder when --config is not
@@ -34,11 +39,12 @@ const DefaultConfigFile = "blogbridge.toml"
 
 func defaultConfig() Config {
 	return Config{
-		Site:      ".",
-		Addr:      "localhost:8080",
-		Data:      "data",
-		LogLevel:  "info",
-		LogFormat: "text",
+		Site:        ".",
+		Addr:        "localhost:8080",
+		Data:        "data",
+		LogLevel:    "info",
+		LogFormat:   "text",
+		MemoryLimit: "256MiB",
 	}
 }
 
@@ -65,6 +71,7 @@ func (c *Config) settings(forServe bool) []setting {
 		{name: "expired", usage: "include expired pages", bool: &c.Expired},
 		{name: "log-level", usage: "log level: debug, info, warn or error", str: &c.LogLevel},
 		{name: "log-format", usage: "log format: text or json", str: &c.LogFormat},
+		{name: "memory-limit", usage: "soft limit of the Go heap, e.g. 256MiB or 1GiB; 0 for none (GOMEMLIMIT wins)", str: &c.MemoryLimit},
 	}
 	if forServe {
 		all = append(all,
@@ -192,6 +199,9 @@ func (c Config) validate(forServe bool) error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log-format %q: want text or json", c.LogFormat)
 	}
+	if _, err := parseSize(c.MemoryLimit); err != nil {
+		return fmt.Errorf("memory-limit %q: %v", c.MemoryLimit, err)
+	}
 	if !forServe {
 		return nil
 	}
@@ -223,4 +233,42 @@ func (c Config) logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// parseSize reads a size such as "256MiB", "1GiB", "512MB" or a plain
+// number of bytes.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		factor int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	factor := int64(1)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, factor = strings.TrimSpace(n), u.factor
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/factor {
+		return 0, errors.New("want a size such as 256MiB, 1GiB or 0")
+	}
+	return n * factor, nil
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit, unless
+// GOMEMLIMIT is set. With the limit, the garbage collector runs more often as
+// the heap nears it, so a large site loads within a predictable footprint; it
+// is soft: the heap grows past it when the live data needs more.
+func (c Config) applyMemoryLimit(logger *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	n, err := parseSize(c.MemoryLimit)
+	if err != nil || n == 0 {
+		return
+	}
+	debug.SetMemoryLimit(n)
+	logger.Debug("memory limit set", slog.Int64("bytes", n))
 }

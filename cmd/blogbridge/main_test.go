@@ -111,6 +111,7 @@ func TestInvalidSettings(t *testing.T) {
 		{"broken file names line", nil, []string{"check", "--config", broken}, "broken.toml:1"},
 		{"missing explicit file", nil, []string{"check", "--config", filepath.Join(dir, "none.toml")}, "config file"},
 		{"stray argument", nil, []string{"check", "--site", dir, "extra"}, `unexpected argument "extra"`},
+		{"bad memory limit", nil, []string{"check", "--site", dir, "--memory-limit", "lots"}, "memory-limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,5 +141,23 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"256MiB", 256 << 20, true}, {"1GiB", 1 << 30, true}, {"512MB", 512e6, true},
+		{"1024", 1024, true}, {"0", 0, true}, {" 2 GiB ", 2 << 30, true},
+		{"-1", 0, false}, {"lots", 0, false}, {"9999999999GiB", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseSize(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
 	}
 }

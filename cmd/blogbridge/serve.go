@@ -29,6 +29,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return usageError{err}
 	}
 	logger := cfg.logger()
+	cfg.applyMemoryLimit(logger)
 
 	st, err := store.Open(cfg.Data)
 	if err != nil {
