@@ -313,7 +313,11 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	}
 	parallel(len(toRead), func(i int) {
 		f := toRead[i]
-		srcs[f.index] = b.source(f.dir, f.rel, f.name)
+		s, body := b.source(f.dir, f.rel, f.name)
+		srcs[f.index] = s
+		if body != nil {
+			b.renderEarly(s, body, now)
+		}
 	})
 	for _, f := range toRead {
 		b.sources[f.rel] = srcs[f.index]
@@ -420,9 +424,10 @@ func (b *builder) dirOrder() []string {
 }
 
 // source returns the parsed file rel, reading it again only when its size or
-// modification time changed.
-// It reads b.sources but does not write it, so it may run in parallel.
-func (b *builder) source(d *dirState, rel, name string) *source {
+// modification time changed; body is the page body when the file was read,
+// else nil. It reads b.sources but does not write it, so it may run in
+// parallel.
+func (b *builder) source(d *dirState, rel, name string) (s *source, body []byte) {
 	abs := filepath.Join(b.siteDir, filepath.FromSlash(rel))
 	f, statErr := os.Open(abs)
 	var info os.FileInfo
@@ -430,11 +435,11 @@ func (b *builder) source(d *dirState, rel, name string) *source {
 		defer f.Close()
 		info, statErr = f.Stat()
 	}
-	if s, ok := b.sources[rel]; ok && statErr == nil && s.size == info.Size() && s.modTime.Equal(info.ModTime()) {
-		s.dir = d
-		return s
+	if old, ok := b.sources[rel]; ok && statErr == nil && old.size == info.Size() && old.modTime.Equal(info.ModTime()) {
+		old.dir = d
+		return old, nil
 	}
-	s := &source{rel: rel, dir: d}
+	s = &source{rel: rel, dir: d}
 	s.base, s.lang = splitContentName(name, b.langCodes)
 	if root := b.roots[d.root]; root.lang != "" {
 		s.lang = root.lang
@@ -445,31 +450,57 @@ func (b *builder) source(d *dirState, rel, name string) *source {
 	if statErr != nil {
 		s.failed = true
 		s.diags = []Diagnostic{{File: rel, Severity: Error, Message: fmt.Sprintf("cannot read: %v", unwrapPathError(statErr))}}
-		return s
+		return s, nil
 	}
 	s.size, s.modTime = info.Size(), info.ModTime()
 	if info.Size() > MaxFileSize {
 		s.failed = true
 		s.diags = []Diagnostic{{File: rel, Severity: Error,
 			Message: fmt.Sprintf("file is %.1f MB, over the %d MB limit for a page; it is left out", float64(info.Size())/(1<<20), MaxFileSize>>20)}}
-		return s
+		return s, nil
 	}
 	src := make([]byte, info.Size())
 	_, err := io.ReadFull(f, src)
 	if err != nil {
 		s.failed = true
 		s.diags = []Diagnostic{{File: rel, Severity: Error, Message: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}
-		return s
+		return s, nil
 	}
 	fm, body, bodyLine, diags, err := parseFrontMatter(b.cfg, rel, src)
 	s.diags = diags
 	if err != nil {
 		s.failed = true
 		s.diags = append(s.diags, diagnosticOf(rel, err))
-		return s
+		return s, nil
 	}
 	s.fm, s.bodyOffset, s.bodyLine = fm, len(src)-len(body), bodyLine
-	return s
+	return s, body
+}
+
+// renderEarly places and renders a page just read, while its body is in
+// memory, so that loading a large site neither holds every body nor reads
+// each file twice. A page whose shortcodes resolve refs needs every page
+// placed first: it is rendered again by renderAll.
+func (b *builder) renderEarly(s *source, body []byte, now time.Time) {
+	pp, diag := b.place(s)
+	s.placed, s.placedErr, s.placedGen = pp, diag, b.structureGen
+	if diag != nil {
+		return
+	}
+	if ok, _ := b.published(s.fm, now); !ok {
+		return
+	}
+	wantsRefs := false
+	noRefs := func() map[string]*placedPage {
+		wantsRefs = true
+		return nil
+	}
+	s.rendered, s.usesRefs = b.render(pp, noRefs, body)
+	if wantsRefs {
+		s.renderKey = renderKey{} // render again once every page is placed
+	} else {
+		s.renderKey = pp.renderKey(b.linkGen)
+	}
 }
 
 // diagnosticOf turns a parse error into a Diagnostic, keeping its line.
@@ -662,7 +693,7 @@ func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
 			return
 		}
 		pp := todo[i]
-		pp.src.rendered, pp.src.usesRefs = b.render(pp, byRef)
+		pp.src.rendered, pp.src.usesRefs = b.render(pp, byRef, nil)
 		pp.src.renderKey = pp.renderKey(b.linkGen)
 	})
 }

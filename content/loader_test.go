@@ -427,3 +427,33 @@ func TestWatcherRebuildsOnlyWhatChanged(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+func TestRefResolvesOtherPages(t *testing.T) {
+	dir := writeSite(t, map[string]string{
+		"hugo.toml":                "baseURL = 'https://b.example/'\n",
+		"content/posts/a.md":       "---\ntitle: A\ndate: 2024-01-01\n---\nSee [B]({{< ref \"b.md\" >}}) and [C]({{< relref \"/notes/c\" >}}#part).",
+		"content/posts/b.md":       "---\ntitle: B\ndate: 2024-01-02\nslug: bee\n---\nB.",
+		"content/notes/c/index.md": "---\ntitle: C\ndate: 2024-01-03\n---\nC.",
+		"content/posts/broken.md":  "---\ntitle: Broken\ndate: 2024-01-04\n---\n[x]({{< ref \"nope.md\" >}})",
+	})
+	snap := load(t, Options{SiteDir: dir})
+	r, _ := snap.Lookup("/posts/a/")
+	if r.Page == nil {
+		t.Fatal("page a missing")
+	}
+	html := string(r.Page.Content())
+	for _, want := range []string{`href="https://b.example/posts/bee/"`, `href="https://b.example/notes/c/#part"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("content lacks %s:\n%s", want, html)
+		}
+	}
+	found := false
+	for _, d := range snap.Diagnostics {
+		if d.File == "content/posts/broken.md" && strings.Contains(d.Message, "nope.md") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no diagnostic for the unresolvable ref: %v", snap.Diagnostics)
+	}
+}

@@ -33,11 +33,15 @@ type markdownResult struct {
 	images  []imageRef // images in order of appearance, URLs as written
 	words   int        // words of text, as Hugo's WordCount counts them
 	rawHTML bool       // the document holds raw HTML that was passed through
+	// deferred is set when a link or image URL was left as written because
+	// a shortcode's output has yet to fill it in.
+	deferred bool
 }
 
 var (
-	baseKey   = parser.NewContextKey()
-	resultKey = parser.NewContextKey()
+	baseKey     = parser.NewContextKey()
+	resultKey   = parser.NewContextKey()
+	deferredKey = parser.NewContextKey() // func([]byte) bool: URL awaits shortcode output
 )
 
 func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
@@ -124,17 +128,21 @@ func putScratch(s *scratch) {
 func (m *markdown) render(src []byte, base *url.URL) ([]byte, markdownResult, error) {
 	s := getScratch()
 	defer putScratch(s)
-	h, res, err := m.renderInto(s, src, base)
+	h, res, err := m.renderInto(s, src, base, nil)
 	return bytes.Clone(h), res, err
 }
 
 // renderInto is render writing into s: the HTML returned is s's buffer and
-// must be copied before s is reused.
-func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL) ([]byte, markdownResult, error) {
+// must be copied before s is reused. URLs for which pending reports true are
+// left as written: shortcode output fills them in after rendering.
+func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL, pending func([]byte) bool) ([]byte, markdownResult, error) {
 	var res markdownResult
 	pc := parser.NewContext(parser.WithIDs(newHeadingIDs(m.cfg.AutoHeadingIDType)))
 	pc.Set(baseKey, base)
 	pc.Set(resultKey, &res)
+	if pending != nil {
+		pc.Set(deferredKey, pending)
+	}
 	s.buf.Reset()
 	s.buf.Grow(len(src) * 3 / 2)
 	s.w.Reset(&s.buf)
@@ -155,6 +163,16 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 	base, _ := pc.Get(baseKey).(*url.URL)
 	folder := folderOf(base)
 	res, _ := pc.Get(resultKey).(*markdownResult)
+	pending, _ := pc.Get(deferredKey).(func([]byte) bool)
+	resolve := func(dest []byte) []byte {
+		if pending != nil && pending(dest) {
+			if res != nil {
+				res.deferred = true
+			}
+			return dest
+		}
+		return absolute(base, folder, dest)
+	}
 	src := reader.Source()
 	inWord := false
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -163,7 +181,7 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		}
 		switch n := n.(type) {
 		case *ast.Link:
-			n.Destination = absolute(base, folder, n.Destination)
+			n.Destination = resolve(n.Destination)
 		case *ast.Image:
 			if res != nil {
 				res.images = append(res.images, imageRef{
@@ -174,7 +192,7 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 					inContent: true,
 				})
 			}
-			n.Destination = absolute(base, folder, n.Destination)
+			n.Destination = resolve(n.Destination)
 		case *ast.Text:
 			if res != nil {
 				res.words += countWords(n.Segment.Value(src), &inWord)

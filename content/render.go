@@ -32,13 +32,16 @@ type renderedContent struct {
 
 // render renders the body of pp: shortcodes, Markdown, absolute URLs,
 // summary. It reports whether the page refers to other pages.
-func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage) (renderedContent, bool) {
+// body is the page body when the caller has it, else nil to read it.
+func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, body []byte) (renderedContent, bool) {
 	s := pp.src
 	var rc renderedContent
-	body, err := b.readBody(s)
-	if err != nil {
-		rc.diags = append(rc.diags, diagnosticOf(s.rel, err))
-		return rc, false
+	if body == nil {
+		var err error
+		if body, err = b.readBody(s); err != nil {
+			rc.diags = append(rc.diags, diagnosticOf(s.rel, err))
+			return rc, false
+		}
 	}
 	base, err := url.Parse(b.cfg.absURL(pp.raw))
 	if err != nil {
@@ -77,14 +80,15 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage) (r
 	}
 	sc := getScratch()
 	defer putScratch(sc)
-	h, res, err := b.md.renderInto(sc, exp.Markdown, base)
+	h, res, err := b.md.renderInto(sc, exp.Markdown, base, exp.HasPlaceholder)
 	if err != nil {
 		rc.diags = append(rc.diags, Diagnostic{File: s.rel, Line: s.bodyLine, Severity: Error, Message: fmt.Sprintf("markdown: %v", err)})
 		return rc, usesRefs
 	}
 	rc.imgs = res.images
-	if res.rawHTML {
-		// Raw HTML may hold relative URLs and images anywhere: read it all.
+	if res.rawHTML || res.deferred {
+		// Raw HTML, or links that shortcodes fill in, may hold relative URLs
+		// and images anywhere: read it all.
 		h, rc.imgs = absolutizeHTML(exp.Restore(h), base)
 	} else {
 		// Markdown links are absolute already; only what shortcodes wrote

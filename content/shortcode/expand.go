@@ -381,6 +381,13 @@ func errorCode(raw []byte, msg string) string {
 	return b.String()
 }
 
+// HasPlaceholder reports whether b holds a placeholder of this expansion: a
+// {{< >}} call whose output Restore has yet to put in, as in a link written
+// [text]({{< ref "other.md" >}}).
+func (r *Result) HasPlaceholder(b []byte) bool {
+	return r.prefix != "" && bytes.Contains(b, []byte(r.prefix))
+}
+
 // MapOutputs replaces the output of every {{< >}} call with f of it, before
 // Restore puts the outputs back: for work on what shortcodes wrote, such as
 // making their URLs absolute, without reading the whole page again.
