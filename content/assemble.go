@@ -37,7 +37,7 @@ func (b *builder) assembleLang(lang Language, pages []*placedPage) *LangSite {
 		switch pp.kind {
 		case KindPage:
 			p := pp.src.rendered.page
-			if p == nil || pp.src.fm.Headless || pp.src.fm.Build.List == "never" {
+			if p == nil || !pp.listed {
 				continue
 			}
 			regular = append(regular, p)
@@ -53,8 +53,7 @@ func (b *builder) assembleLang(lang Language, pages []*placedPage) *LangSite {
 	// Sections: every section a page is in, and every _index.md.
 	children := map[string][]*Page{}
 	for _, p := range regular {
-		for i := range p.Sections {
-			key := strings.Join(p.Sections[:i+1], "/")
+		for _, key := range p.sectionKeys() {
 			children[key] = append(children[key], p)
 		}
 	}
@@ -81,8 +80,8 @@ func (b *builder) assembleLang(lang Language, pages []*placedPage) *LangSite {
 		tp.Section, tp.Sections = plural, []string{plural}
 		terms := map[string]*Page{}
 		for _, p := range regular {
-			for _, term := range p.Taxonomies[plural] {
-				key := b.termPermalink(lang.Code, plural, term)
+			for i, term := range p.Taxonomies[plural] {
+				key := p.termLinks[plural][i]
 				t, ok := terms[key]
 				if !ok {
 					t = b.listPage(KindTerm, lang.Code, nil, key, term)
@@ -178,13 +177,16 @@ func humanize(s string) string {
 // page never replaces a regular page at the same path.
 func (b *builder) addRoutes(snap *Snapshot, ls *LangSite, pages []*placedPage) {
 	add := func(p *Page) {
-		key := routeKey(p.RelPermalink)
+		key := p.route
+		if key == "" {
+			key = routeKey(p.RelPermalink)
+		}
 		if _, taken := snap.routes[key]; !taken {
 			snap.routes[key] = Route{Page: p}
 		}
 	}
 	for _, pp := range pages {
-		if pp.kind == KindPage && pp.src.rendered.page != nil && !pp.src.fm.Headless && pp.src.fm.Build.Render != "never" {
+		if pp.kind == KindPage && pp.rendered && pp.src.rendered.page != nil {
 			add(pp.src.rendered.page)
 		}
 	}
@@ -205,19 +207,4 @@ func (b *builder) addRoutes(snap *Snapshot, ls *LangSite, pages []*placedPage) {
 			}
 		}
 	}
-}
-
-// termPermalink is SiteConfig.termPermalink, remembered: every rebuild lists
-// every term of every page.
-func (b *builder) termPermalink(lang, plural, term string) string {
-	k := [3]string{lang, plural, term}
-	if link, ok := b.termLinks[k]; ok {
-		return link
-	}
-	if b.termLinks == nil {
-		b.termLinks = map[[3]string]string{}
-	}
-	link := b.cfg.termPermalink(lang, plural, term)
-	b.termLinks[k] = link
-	return link
 }

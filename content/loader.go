@@ -74,11 +74,11 @@ type builder struct {
 	// resolve refs to other pages are rendered again.
 	linkGen uint64
 	linkSet map[string]string // ref key -> permalink, of the last build
+	// buildGen numbers builds; a source not seen in the current one is gone.
+	buildGen uint64
 	// sortedDirs are the keys of dirs in order, as of structureGen sortedGen.
 	sortedDirs []string
 	sortedGen  uint64
-	// termLinks caches term permalinks by language, taxonomy and term.
-	termLinks map[[3]string]string
 	// structureGen changes whenever folders appear, vanish or become
 	// sections or bundles, which may move pages; placements are redone then.
 	structureGen uint64
@@ -94,6 +94,7 @@ type builder struct {
 // source is one content file and what was made of it.
 type source struct {
 	rel     string // site-relative path
+	seenGen uint64 // the last build that found the file
 	size    int64
 	modTime time.Time
 	lang    string
@@ -293,17 +294,26 @@ func (b *builder) forget(rel string) {
 // files that changed since the last build.
 func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	now := b.opts.Now()
-	seen := make(map[string]bool, len(b.sources))
+	b.buildGen++
 	var srcs []*source
 	var toRead []fileRef
 	dirOrder := b.dirOrder()
 	for _, rel := range dirOrder {
 		d := b.dirs[rel]
+		fresh := b.allDirty || b.dirty[d.rel]
+		if !fresh && len(d.sources) == len(d.pages) {
+			// Nothing changed here since the last build.
+			for _, s := range d.sources {
+				s.seenGen = b.buildGen
+			}
+			srcs = append(srcs, d.sources...)
+			continue
+		}
 		for i, name := range d.pages {
 			frel := d.pagePaths[i]
-			seen[frel] = true
-			if s, ok := b.sources[frel]; ok && !b.allDirty && !b.dirty[d.rel] {
+			if s, ok := b.sources[frel]; ok && !fresh {
 				s.dir = d
+				s.seenGen = b.buildGen
 				srcs = append(srcs, s)
 				continue
 			}
@@ -320,11 +330,25 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 		}
 	})
 	for _, f := range toRead {
-		b.sources[f.rel] = srcs[f.index]
+		s := srcs[f.index]
+		s.seenGen = b.buildGen
+		b.sources[f.rel] = s
 	}
-	for rel := range b.sources {
-		if !seen[rel] {
-			delete(b.sources, rel)
+	// Remember each folder's sources for the next build.
+	i := 0
+	for _, rel := range dirOrder {
+		d := b.dirs[rel]
+		n := len(d.pages)
+		if len(d.sources) != n {
+			d.sources = srcs[i : i+n : i+n]
+		}
+		i += n
+	}
+	if len(b.sources) != len(srcs) {
+		for rel, s := range b.sources {
+			if s.seenGen != b.buildGen {
+				delete(b.sources, rel) // the file is gone
+			}
 		}
 	}
 	clear(b.dirty)
@@ -383,11 +407,11 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	owner := map[string]*placedPage{} // by unescaped path
 	kept := published[:0]
 	for _, pp := range published {
-		if pp.src.fm.Headless || pp.src.fm.Build.Render == "never" {
+		if !pp.rendered {
 			kept = append(kept, pp)
 			continue
 		}
-		key := pp.src.lang + routeKey(pp.rel)
+		key := pp.key
 		if first, dup := owner[key]; dup {
 			snap.Diagnostics = append(snap.Diagnostics, Diagnostic{File: pp.src.rel, Line: 1, Severity: Error,
 				Message: fmt.Sprintf("permalink %s is already used by %s; this page is left out", pp.rel, first.src.rel)})
@@ -562,6 +586,12 @@ type placedPage struct {
 	sections []string
 	raw      string // permalink path below the base URL, unescaped
 	rel      string // root-relative permalink, escaped, as Hugo's RelPermalink
+	key      string // the permalink's route key, with the language
+	// rendered is false for headless pages and those whose build options say
+	// they are not rendered: they have no URL of their own. listed is false
+	// for those left out of lists.
+	rendered bool
+	listed   bool
 }
 
 // place decides what kind of page s is, its sections and its permalink.
@@ -589,6 +619,9 @@ func (b *builder) place(s *source) (*placedPage, *Diagnostic) {
 		return nil, &Diagnostic{File: s.rel, Line: 1, Severity: Error, Message: fmt.Sprintf("permalink: %v", err)}
 	}
 	pp.raw, pp.rel = rel, b.cfg.relURL(rel)
+	pp.key = s.lang + routeKey(pp.rel)
+	pp.rendered = !s.fm.Headless && s.fm.Build.Render != "never"
+	pp.listed = !s.fm.Headless && s.fm.Build.List != "never"
 	return pp, nil
 }
 

@@ -91,11 +91,16 @@ type Page struct {
 	// exactly when the rendered page changes.
 	Hash string
 
+	content  packedHTML
+	tkey     string   // translationKey(p), when computed while building
+	route    string   // routeKey(RelPermalink), when computed while building
+	sections []string // "posts", "posts/2024": the section paths the page is in
+	// termLinks are the permalinks of the page's terms, by taxonomy, in the
+	// order of Taxonomies[plural].
+	termLinks map[string][]string
 	// images are the page's images in a compact form; Images expands them.
 	// Image dimensions are read from the files' headers on first use, so
 	// loading a large site does not open every image.
-	content    packedHTML
-	tkey       string // translationKey(p), when computed while building
 	images     []imageRef
 	dims       [][2]int32
 	imagesOnce sync.Once
@@ -232,4 +237,17 @@ func (p *Page) resourceIndex(name string) int {
 		return -1
 	}
 	return i
+}
+
+// sectionKeys returns the paths of the sections p is in, outermost first:
+// "posts", "posts/2024".
+func (p *Page) sectionKeys() []string {
+	if p.sections != nil || len(p.Sections) == 0 {
+		return p.sections
+	}
+	keys := make([]string, len(p.Sections))
+	for i := range p.Sections {
+		keys[i] = strings.Join(p.Sections[:i+1], "/")
+	}
+	return keys
 }

@@ -261,6 +261,14 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 	p.images = b.pageImages(p, rc.imgs, fm.Images)
 	p.Hash = pageHash(p, rc.digest)
 	p.tkey = translationKey(p)
+	p.route = routeKey(p.RelPermalink)
+	p.sections = p.sectionKeys()
+	p.termLinks = make(map[string][]string, len(p.Taxonomies))
+	for plural, terms := range p.Taxonomies {
+		for _, term := range terms {
+			p.termLinks[plural] = append(p.termLinks[plural], b.cfg.termPermalink(s.lang, plural, term))
+		}
+	}
 	return p
 }
 

@@ -29,7 +29,11 @@ type dirState struct {
 	pages  []string // content file names directly in the folder
 	// pagePaths are the site-relative paths of pages, in the same order.
 	pagePaths []string
-	subdirs   []string // names of folders scanned separately (none in a leaf)
+	// sources are the parsed pages, in the same order, once a build has
+	// read them; a rescan makes a new dirState whose sources are read anew
+	// or taken from the builder's map.
+	sources []*source
+	subdirs []string // names of folders scanned separately (none in a leaf)
 	// resources are a leaf bundle's files, its subfolders included.
 	resources []Resource
 	// diags are the problems found reading this folder's entries.

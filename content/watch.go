@@ -19,7 +19,7 @@ import (
 
 // settle is how long the watcher waits for more events after one arrives, so
 // that an editor's write-rename-chmod sequence becomes one rebuild.
-const settle = 10 * time.Millisecond
+const settle = 5 * time.Millisecond
 
 // Watcher keeps the current snapshot of a site and rebuilds it when files
 // change or a scheduled page comes due. Current is safe to call from any
