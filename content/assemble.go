@@ -150,6 +150,7 @@ func (b *builder) listPage(kind Kind, lang string, pp *placedPage, raw, title st
 	p.Date, p.Lastmod, p.PublishDate = fm.Date, fm.Lastmod, fm.PublishDate
 	p.content, p.Summary, p.SummaryText = rc.html, template.HTML(rc.summ), rc.text
 	p.images = b.pageImages(p, rc.imgs, fm.Images)
+	p.dims = new(imageDims)
 	p.Hash = pageHash(p, rc.digest)
 	return p
 }

@@ -76,6 +76,11 @@ type builder struct {
 	linkSet map[string]string // ref key -> permalink, of the last build
 	// buildGen numbers builds; a source not seen in the current one is gone.
 	buildGen uint64
+	// prev is the last snapshot built, with the generations it was built
+	// at: a rebuild where only pages' contents changed patches it.
+	prev             *Snapshot
+	prevStructureGen uint64
+	prevLinkGen      uint64
 	// sortedDirs are the keys of dirs in order, as of structureGen sortedGen.
 	sortedDirs []string
 	sortedGen  uint64
@@ -297,10 +302,14 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	b.buildGen++
 	var srcs []*source
 	var toRead []fileRef
+	var freshDirs []*dirState
 	dirOrder := b.dirOrder()
 	for _, rel := range dirOrder {
 		d := b.dirs[rel]
 		fresh := b.allDirty || b.dirty[d.rel]
+		if fresh || len(d.sources) != len(d.pages) {
+			freshDirs = append(freshDirs, d)
+		}
 		if !fresh && len(d.sources) == len(d.pages) {
 			// Nothing changed here since the last build.
 			for _, s := range d.sources {
@@ -329,12 +338,23 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 			b.renderEarly(s, body, now)
 		}
 	})
+	// What changed, for patching the last snapshot instead of rebuilding
+	// its lists.
+	ch := changes{}
 	for _, f := range toRead {
 		s := srcs[f.index]
 		s.seenGen = b.buildGen
+		if old, ok := b.sources[f.rel]; !ok {
+			ch.added++
+		} else if old != s {
+			ch.replaced = append(ch.replaced, [2]*source{old, s})
+		}
 		b.sources[f.rel] = s
 	}
 	// Remember each folder's sources for the next build.
+	for _, d := range freshDirs {
+		d.sources = d.sources[:0:0]
+	}
 	i := 0
 	for _, rel := range dirOrder {
 		d := b.dirs[rel]
@@ -348,6 +368,7 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 		for rel, s := range b.sources {
 			if s.seenGen != b.buildGen {
 				delete(b.sources, rel) // the file is gone
+				ch.removed++
 			}
 		}
 	}
@@ -432,7 +453,12 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	for _, pp := range published {
 		snap.Diagnostics = append(snap.Diagnostics, pp.src.rendered.diags...)
 	}
-	b.assemble(snap, published)
+	if b.canPatch(ch, now) {
+		b.patch(snap, ch)
+	} else {
+		b.assemble(snap, published)
+	}
+	b.prev, b.prevStructureGen, b.prevLinkGen = snap, b.structureGen, b.linkGen
 	b.version++
 	snap.Version = b.version
 	return snap, nil

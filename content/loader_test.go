@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -456,4 +457,73 @@ func TestRefResolvesOtherPages(t *testing.T) {
 	if !found {
 		t.Errorf("no diagnostic for the unresolvable ref: %v", snap.Diagnostics)
 	}
+}
+
+// TestPatchedRebuild edits only the body of a post: the rebuild patches the
+// last snapshot, and every list and route must show the new version while
+// the old snapshot stays as it was.
+func TestPatchedRebuild(t *testing.T) {
+	dir := writeSite(t, map[string]string{
+		"hugo.toml":          "baseURL = 'https://b.example/'\n",
+		"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [go]\naliases: [/old-a/]\n---\nFirst body.",
+		"content/posts/b.md": "---\ntitle: B\ndate: 2024-01-02\ntags: [go]\n---\nB body.",
+	})
+	b, err := newBuilder(Options{SiteDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.scanAll()
+	before, err := b.build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "content/posts/a.md"), []byte("---\ntitle: A\ndate: 2024-01-01\ntags: [go]\naliases: [/old-a/]\n---\nSecond body, longer."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.refresh("content/posts")
+	after, err := b.build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := after.Lookup("/posts/a/")
+	cur := r.Page
+	if cur == nil || !strings.Contains(string(cur.Content()), "Second body") {
+		t.Fatalf("route serves the old version: %v", cur)
+	}
+	old, _ := before.Lookup("/posts/a/")
+	if !strings.Contains(string(old.Page.Content()), "First body") {
+		t.Error("the previous snapshot changed")
+	}
+	lists := map[string]*Page{"home": after.DefaultSite().Home, "section": after.DefaultSite().Sections["posts"]}
+	term, _ := after.Lookup("/tags/go/")
+	lists["term"] = term.Page
+	for name, l := range lists {
+		if !slices.Contains(l.Pages, cur) || slices.Contains(l.Pages, old.Page) {
+			t.Errorf("%s list does not hold the new version", name)
+		}
+	}
+	if !slices.Contains(after.DefaultSite().Pages, cur) {
+		t.Error("LangSite.Pages does not hold the new version")
+	}
+	if tax := after.DefaultSite().Taxonomies["tags"]; !slices.Contains(tax.Terms, term.Page) {
+		t.Error("the taxonomy page lists the old term page")
+	}
+	if bPage, _ := after.Lookup("/posts/b/"); bPage.Page != mustLookup(t, before, "/posts/b/") {
+		t.Error("an unchanged page was replaced")
+	}
+	if r, ok := after.Lookup("/old-a/"); !ok || r.Redirect != "https://b.example/posts/a/" {
+		t.Errorf("alias lost: %+v", r)
+	}
+	if !slices.Contains(before.DefaultSite().Home.Pages, old.Page) {
+		t.Error("the previous snapshot's home list changed")
+	}
+}
+
+func mustLookup(t *testing.T, s *Snapshot, path string) *Page {
+	t.Helper()
+	r, ok := s.Lookup(path)
+	if !ok || r.Page == nil {
+		t.Fatalf("no page at %s", path)
+	}
+	return r.Page
 }

@@ -101,9 +101,8 @@ type Page struct {
 	// images are the page's images in a compact form; Images expands them.
 	// Image dimensions are read from the files' headers on first use, so
 	// loading a large site does not open every image.
-	images     []imageRef
-	dims       [][2]int32
-	imagesOnce sync.Once
+	images []imageRef
+	dims   *imageDims
 }
 
 // Content returns the full rendered HTML, with every link and image
@@ -135,15 +134,7 @@ type imageRef struct {
 // content, then bundle images the content does not show, then front matter
 // images. Bundle images carry their media type and dimensions.
 func (p *Page) Images() []Image {
-	p.imagesOnce.Do(func() {
-		p.dims = make([][2]int32, len(p.images))
-		for i, ref := range p.images {
-			if ref.res >= 0 && (ref.width == 0 || ref.height == 0) {
-				w, h := imageDimensions(p.Resources[ref.res].Path())
-				p.dims[i] = [2]int32{int32(w), int32(h)}
-			}
-		}
-	})
+	dims := p.dims.get(p)
 	out := make([]Image, len(p.images))
 	for i, ref := range p.images {
 		img := Image{
@@ -159,7 +150,7 @@ func (p *Page) Images() []Image {
 			r := p.Resources[ref.res]
 			img.URL, img.Resource, img.MediaType = p.Permalink+r.Name, r.Name, r.MediaType()
 			if img.Width == 0 || img.Height == 0 {
-				img.Width, img.Height = int(p.dims[i][0]), int(p.dims[i][1])
+				img.Width, img.Height = int(dims[i][0]), int(dims[i][1])
 			}
 		} else if t := MediaType(urlPath(ref.url)); isImage(t) {
 			img.MediaType = t
@@ -167,6 +158,29 @@ func (p *Page) Images() []Image {
 		out[i] = img
 	}
 	return out
+}
+
+// imageDims holds the dimensions of a page's images, read once on first
+// use. Pages share it by pointer, so a Page value can be copied.
+type imageDims struct {
+	once sync.Once
+	wh   [][2]int32
+}
+
+func (d *imageDims) get(p *Page) [][2]int32 {
+	if d == nil {
+		return make([][2]int32, len(p.images))
+	}
+	d.once.Do(func() {
+		d.wh = make([][2]int32, len(p.images))
+		for i, ref := range p.images {
+			if ref.res >= 0 && (ref.width == 0 || ref.height == 0) {
+				w, h := imageDimensions(p.Resources[ref.res].Path())
+				d.wh[i] = [2]int32{int32(w), int32(h)}
+			}
+		}
+	})
+	return d.wh
 }
 
 // urlPath returns the path of an absolute URL, without query or fragment.

@@ -259,6 +259,7 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 		p.Resources = s.dir.resources
 	}
 	p.images = b.pageImages(p, rc.imgs, fm.Images)
+	p.dims = new(imageDims)
 	p.Hash = pageHash(p, rc.digest)
 	p.tkey = translationKey(p)
 	p.route = routeKey(p.RelPermalink)
