@@ -18,18 +18,8 @@ var (
 	benchSite  = flag.String("bench.site", "", "use this generated site instead of writing one (see cmd/sitegen)")
 )
 
-// benchSiteDir returns a seed-like site of -bench.posts posts.
-func benchSiteDir(b *testing.B) string {
-	b.Helper()
-	if *benchSite != "" {
-		return *benchSite
-	}
-	dir := filepath.Join(b.TempDir(), "site")
-	if err := sitegen.Generate(dir, sitegen.SeedLike(*benchPosts)); err != nil {
-		b.Fatal(err)
-	}
-	return dir
-}
+// benchSiteDir returns the site the benchmarks load.
+func benchSiteDir(b *testing.B) string { return sitegen.ForBenchmark(b, *benchSite, *benchPosts) }
 
 // BenchmarkLoad loads and renders a whole seed-like site.
 func BenchmarkLoad(b *testing.B) {

@@ -27,13 +27,7 @@ var (
 // site to the new version being served over HTTP, as a reader polling the
 // page would see it. It reports the median and the 99th percentile.
 func BenchmarkEditToServed(b *testing.B) {
-	dir := *benchSite
-	if dir == "" {
-		dir = filepath.Join(b.TempDir(), "site")
-		if err := sitegen.Generate(dir, sitegen.SeedLike(*benchPosts)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir := sitegen.ForBenchmark(b, *benchSite, *benchPosts)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w, err := content.NewWatcher(ctx, content.Options{SiteDir: dir})

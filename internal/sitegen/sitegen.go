@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -166,4 +167,18 @@ func writeImages(dir string, n int) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// ForBenchmark returns dir when it is set, else a seed-like site of posts
+// posts written into a temporary folder of tb.
+func ForBenchmark(tb testing.TB, dir string, posts int) string {
+	tb.Helper()
+	if dir != "" {
+		return dir
+	}
+	dir = filepath.Join(tb.TempDir(), "site")
+	if err := Generate(dir, SeedLike(posts)); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
