@@ -21,7 +21,7 @@ const FileName = "blogbridge.db"
 const pidFileName = "blogbridge.pid"
 
 // SchemaVersion is the version of the layout this code reads and writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bucketMeta = []byte("meta")
@@ -37,6 +37,7 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketMeta)
 		return err
 	},
+	1: migrateKeysAndObjects, // keys.go, objects.go
 }
 
 // Store is the open database.

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/blogbridge/blogbridge/feeds"
 )
 
 // Config is blogbridge's configuration, read once at start: defaults, then
@@ -31,6 +33,20 @@ type Config struct {
 	// MemoryLimit is the soft limit of the Go heap ("256MiB", "1GiB", "0"
 	// for none); GOMEMLIMIT, when set, wins.
 	MemoryLimit string `toml:"memory_limit"`
+	// FeedItems is the most entries a feed holds; 0 for every page.
+	FeedItems int `toml:"feed_items"`
+	// WebSubHub is the URL of the WebSub hub feeds advertise and notify.
+	WebSubHub string `toml:"websub_hub"`
+
+	// Settings of the blog's fediverse actor (fediverse.go).
+	FediverseUsername                  string `toml:"fediverse_username"`
+	FediverseHost                      string `toml:"fediverse_host"`
+	FediverseActorType                 string `toml:"fediverse_actor_type"`
+	FediverseManuallyApprovesFollowers bool   `toml:"fediverse_manually_approves_followers"`
+	FediverseAlsoKnownAs               string `toml:"fediverse_also_known_as"`
+	FediverseProfileLinks              string `toml:"fediverse_profile_links"`
+	FediverseObjectType                string `toml:"fediverse_object_type"`
+	FediverseSecureMode                bool   `toml:"fediverse_secure_mode"`
 }
 
 // DefaultConfigFile is read from the working folder when --config is not
@@ -45,6 +61,7 @@ func defaultConfig() Config {
 		LogLevel:    "info",
 		LogFormat:   "text",
 		MemoryLimit: "256MiB",
+		FeedItems:   feeds.DefaultItems,
 	}
 }
 
@@ -54,6 +71,7 @@ type setting struct {
 	usage string
 	str   *string
 	bool  *bool
+	num   *int
 }
 
 func (s setting) envName() string {
@@ -77,7 +95,10 @@ func (c *Config) settings(forServe bool) []setting {
 		all = append(all,
 			setting{name: "addr", usage: "address to listen on, HOST:PORT", str: &c.Addr},
 			setting{name: "data", usage: "folder for the database and keys", str: &c.Data},
+			setting{name: "feed-items", usage: "most entries in a feed, newest first; 0 for every page", num: &c.FeedItems},
+			setting{name: "websub-hub", usage: "URL of a WebSub hub to advertise in feeds and notify when they change", str: &c.WebSubHub},
 		)
+		all = append(all, c.fediverseSettings()...)
 	}
 	return all
 }
@@ -93,6 +114,8 @@ func loadConfig(fs *flag.FlagSet, args []string, forServe bool) (Config, error) 
 	for _, s := range flagCfg.settings(forServe) {
 		if s.bool != nil {
 			fs.BoolVar(s.bool, s.name, *s.bool, s.usage+" [$"+s.envName()+"]")
+		} else if s.num != nil {
+			fs.IntVar(s.num, s.name, *s.num, s.usage+" [$"+s.envName()+"]")
 		} else {
 			fs.StringVar(s.str, s.name, *s.str, s.usage+" [$"+s.envName()+"]")
 		}
@@ -127,6 +150,12 @@ func loadConfig(fs *flag.FlagSet, args []string, forServe bool) (Config, error) 
 				return cfg, fmt.Errorf("%s=%q: want true or false", s.envName(), v)
 			}
 			*s.bool = b
+		} else if s.num != nil {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s=%q: want a whole number", s.envName(), v)
+			}
+			*s.num = n
 		} else {
 			*s.str = v
 		}
@@ -141,6 +170,8 @@ func loadConfig(fs *flag.FlagSet, args []string, forServe bool) (Config, error) 
 		}
 		if s.bool != nil {
 			*s.bool = *fromFlags[i].bool
+		} else if s.num != nil {
+			*s.num = *fromFlags[i].num
 		} else {
 			*s.str = *fromFlags[i].str
 		}
@@ -214,6 +245,18 @@ func (c Config) validate(forServe bool) error {
 	}
 	if c.Data == "" {
 		return errors.New("data: must not be empty")
+	}
+	if _, err := c.fediverse(); err != nil {
+		return err
+	}
+	if c.FeedItems < 0 {
+		return fmt.Errorf("feed-items %d: want 0 (every page) or more", c.FeedItems)
+	}
+	if c.WebSubHub != "" {
+		u, err := url.Parse(c.WebSubHub)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("websub-hub %q: want an absolute http or https URL such as https://pubsubhubbub.appspot.com/", c.WebSubHub)
+		}
 	}
 	return nil
 }

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/blogbridge/blogbridge/activitypub"
 	"github.com/blogbridge/blogbridge/content"
+	"github.com/blogbridge/blogbridge/feeds"
 	"github.com/blogbridge/blogbridge/site"
 	"github.com/blogbridge/blogbridge/store"
 )
@@ -51,9 +53,29 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	snap := watcher.Current()
 	seen := logDiagnostics(ctx, logger, snap.Diagnostics, nil)
 
-	handler := site.NewHandler(site.Options{Snapshot: watcher.Current, Logger: logger})
+	feedSet := feeds.New(feeds.Options{
+		Snapshot: watcher.Current,
+		Items:    feedItems(cfg.FeedItems),
+		Hub:      cfg.WebSubHub,
+		Logger:   logger,
+	})
+	fediCfg, err := cfg.fediverse()
+	if err != nil {
+		return err
+	}
+	fedi, err := activitypub.NewHandler(ctx, activitypub.Options{
+		Config: fediCfg, Store: st, Snapshot: watcher.Current, Logger: logger, Version: buildVersion(),
+	})
+	if err != nil {
+		return err
+	}
+	if err := fedi.Sync(ctx); err != nil {
+		return err
+	}
+	handler := site.NewHandler(site.Options{Snapshot: watcher.Current, Logger: logger,
+		HeadLinks: joinHeadLinks(feedHeadLinks(feedSet), fediverseHeadLinks(fedi))})
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           fedi.Wrap(feedSet.Wrap(handler)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -78,9 +100,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			logger.Error("watching the site stopped; changes will not be picked up", slog.String("error", err.Error()))
 		}
 	}()
+	if cfg.WebSubHub != "" {
+		go feedSet.Run(ctx, watcher.Subscribe())
+	}
 	go func() {
 		for s := range watcher.Subscribe() {
 			seen = logDiagnostics(ctx, logger, s.Diagnostics, seen)
+		}
+	}()
+	go func() {
+		for range watcher.Subscribe() {
+			if err := fedi.Sync(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("recording federated posts failed", slog.String("error", err.Error()))
+			}
 		}
 	}()
 
@@ -117,4 +149,25 @@ func logDiagnostics(ctx context.Context, logger *slog.Logger, diags []content.Di
 		logger.Log(ctx, level, d.Message, slog.String("file", d.File), slog.Int("line", d.Line))
 	}
 	return now
+}
+
+// feedItems turns the feed-items setting, where 0 means every page, into
+// feeds.Options.Items, where every page is negative.
+func feedItems(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// feedHeadLinks advertises a page's feeds in its <head>.
+func feedHeadLinks(f *feeds.Feeds) func(*content.Page) []site.Link {
+	return func(p *content.Page) []site.Link {
+		alts := f.Links(p)
+		links := make([]site.Link, len(alts))
+		for i, a := range alts {
+			links[i] = site.Link{Rel: "alternate", Type: a.Type, Href: a.Href, Title: a.Title}
+		}
+		return links
+	}
 }

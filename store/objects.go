@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var bucketObjects = []byte("objects")
+
+// Object is the ledger record of one post the blog federates: which object
+// id the post was given, what it looked like when last recorded, and whether
+// it is gone. Records are never removed: a deleted post keeps its record so
+// its id answers with a Tombstone and is never given to another post.
+type Object struct {
+	// ID is the object's opaque id, the last segment of its URL
+	// (/ap/posts/{ID}). It never changes once given.
+	ID string `json:"id"`
+	// File and Lang are the post's source file, relative to the site root,
+	// and its language: how a post is recognised from one snapshot to the
+	// next.
+	File string `json:"file"`
+	Lang string `json:"lang"`
+	// Type is the ActivityStreams type the post is served as ("Article",
+	// "Note").
+	Type string `json:"type"`
+	// Permalink is the post's URL when last recorded; FirstPermalink its
+	// URL when it was first recorded. A post whose file moved is recognised
+	// by its permalink.
+	Permalink      string `json:"permalink"`
+	FirstPermalink string `json:"first_permalink"`
+	// ContentHash is the digest of the post as last recorded; it changes
+	// exactly when what a reader sees changes.
+	ContentHash string `json:"content_hash"`
+	// Published is when the post was first recorded as federated; Updated
+	// when its content last changed after that (zero when it never did).
+	Published time.Time `json:"published"`
+	Updated   time.Time `json:"updated,omitzero"`
+	// DeletedAt is when the post stopped being federated (removed, made a
+	// draft, expired or opted out); zero while it is live.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
+}
+
+// Deleted reports whether the post is gone.
+func (o *Object) Deleted() bool { return !o.DeletedAt.IsZero() }
+
+// Objects returns every ledger record, deleted ones included, ordered by
+// id.
+func (s *Store) Objects(ctx context.Context) ([]Object, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: read objects: %w", err)
+	}
+	var out []Object
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketObjects)
+		out = make([]Object, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			var o Object
+			if err := json.Unmarshal(v, &o); err != nil {
+				return fmt.Errorf("record %q: %w", k, err)
+			}
+			out = append(out, o)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read objects: %w", err)
+	}
+	return out, nil
+}
+
+// PutObjects writes the records in one durable transaction, replacing
+// records with the same ids.
+func (s *Store) PutObjects(ctx context.Context, objs []Object) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: write objects: %w", err)
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	vals := make([][]byte, len(objs))
+	for i := range objs {
+		if objs[i].ID == "" {
+			return errors.New("store: write objects: a record has no id")
+		}
+		v, err := json.Marshal(&objs[i])
+		if err != nil {
+			return fmt.Errorf("store: write object %s: %w", objs[i].ID, err)
+		}
+		vals[i] = v
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketObjects)
+		for i := range objs {
+			if err := b.Put([]byte(objs[i].ID), vals[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: write objects: %w", err)
+	}
+	return nil
+}
