@@ -446,16 +446,14 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	if slices.ContainsFunc(published, func(pp *placedPage) bool { return pp.src.usesRefs }) || b.linkSet == nil {
 		b.updateLinkSet(published)
 	}
-	b.renderAll(ctx, published)
+	ch.rerendered = b.renderAll(ctx, published)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	for _, pp := range published {
 		snap.Diagnostics = append(snap.Diagnostics, pp.src.rendered.diags...)
 	}
-	if b.canPatch(ch, now) {
-		b.patch(snap, ch)
-	} else {
+	if !b.canPatch(ch, now) || !b.patch(snap, ch) {
 		b.assemble(snap, published)
 	}
 	b.prev, b.prevStructureGen, b.prevLinkGen = snap, b.structureGen, b.linkGen
@@ -735,7 +733,7 @@ func mapsEqual(a, b map[string]string) bool {
 }
 
 // renderAll renders, on every core, the pages whose inputs changed.
-func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
+func (b *builder) renderAll(ctx context.Context, pages []*placedPage) (rerendered [][2]*Page) {
 	var todo []*placedPage
 	for _, pp := range pages {
 		if pp.src.renderKey != pp.renderKey(b.linkGen) {
@@ -743,18 +741,27 @@ func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
 		}
 	}
 	if len(todo) == 0 {
-		return
+		return nil
 	}
 	// The ref index is made only if a page resolves a ref.
 	byRef := sync.OnceValue(func() map[string]*placedPage { return b.refIndex(pages) })
+	pairs := make([][2]*Page, len(todo))
 	parallel(len(todo), func(i int) {
 		if ctx.Err() != nil {
 			return
 		}
 		pp := todo[i]
+		old := pp.src.rendered.page
 		pp.src.rendered, pp.src.usesRefs = b.render(pp, byRef, nil)
 		pp.src.renderKey = pp.renderKey(b.linkGen)
+		pairs[i] = [2]*Page{old, pp.src.rendered.page}
 	})
+	for _, pr := range pairs {
+		if pr[0] != nil && pr[1] != nil {
+			rerendered = append(rerendered, pr)
+		}
+	}
+	return rerendered
 }
 
 // renderKey names every input of a page's rendering besides its own file,
@@ -762,12 +769,15 @@ func (b *builder) renderAll(ctx context.Context, pages []*placedPage) {
 type renderKey struct {
 	rel     string
 	kind    Kind
-	dirGen  uint64 // the scan of the page's folder: its bundle files
+	dirGen  uint64 // the scan of a bundle's folder: its files
 	linkGen uint64 // the permalinks of other pages, for pages that use refs
 }
 
 func (pp *placedPage) renderKey(linkGen uint64) renderKey {
-	k := renderKey{rel: pp.rel, kind: pp.kind, dirGen: pp.src.dir.gen}
+	k := renderKey{rel: pp.rel, kind: pp.kind}
+	if pp.src.dir.leaf {
+		k.dirGen = pp.src.dir.gen // a bundle's pages show its files
+	}
 	if pp.src.usesRefs {
 		k.linkGen = linkGen
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -526,4 +527,94 @@ func mustLookup(t *testing.T, s *Snapshot, path string) *Page {
 		t.Fatalf("no page at %s", path)
 	}
 	return r.Page
+}
+
+// TestRenameKeepsListsRight renames posts: alone on its date (the rebuild
+// may patch the last snapshot) and sharing its date with another post (the
+// title decides the order, so the lists must be sorted again).
+func TestRenameKeepsListsRight(t *testing.T) {
+	dir := writeSite(t, map[string]string{
+		"hugo.toml":          "baseURL = 'https://b.example/'\n",
+		"content/posts/a.md": "---\ntitle: Alpha\ndate: 2024-01-01\n---\nA.",
+		"content/posts/m.md": "---\ntitle: Mike\ndate: 2024-02-01\n---\nM.",
+		"content/posts/n.md": "---\ntitle: November\ndate: 2024-02-01\n---\nN.",
+	})
+	b, err := newBuilder(Options{SiteDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.scanAll()
+	if _, err := b.build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	titles := func(s *Snapshot) []string {
+		var ts []string
+		for _, p := range s.DefaultSite().Home.Pages {
+			ts = append(ts, p.Title)
+		}
+		return ts
+	}
+	rename := func(file, body string) *Snapshot {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.refresh(path.Dir(file))
+		s, err := b.build(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := rename("content/posts/a.md", "---\ntitle: Aardvark\ndate: 2024-01-01\n---\nA.")
+	if got := titles(s); !slices.Equal(got, []string{"Mike", "November", "Aardvark"}) {
+		t.Errorf("after renaming a post alone on its date: %v", got)
+	}
+	if r, _ := s.Lookup("/posts/a/"); r.Page.Title != "Aardvark" {
+		t.Errorf("page title %q", r.Page.Title)
+	}
+	s = rename("content/posts/m.md", "---\ntitle: Zulu\ndate: 2024-02-01\n---\nM.")
+	if got := titles(s); !slices.Equal(got, []string{"November", "Zulu", "Aardvark"}) {
+		t.Errorf("after renaming a post that shares its date: %v", got)
+	}
+}
+
+// TestPatchAfterPatch edits two posts of one folder in turn: each rebuild
+// must serve and list the latest version of both.
+func TestPatchAfterPatch(t *testing.T) {
+	dir := writeSite(t, map[string]string{
+		"hugo.toml":          "baseURL = 'https://b.example/'\n",
+		"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nA one.",
+		"content/posts/m.md": "---\ntitle: M\ndate: 2024-02-01\n---\nM one.",
+	})
+	b, err := newBuilder(Options{SiteDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.scanAll()
+	if _, err := b.build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	edits := []struct{ file, body, path, want string }{
+		{"content/posts/a.md", "---\ntitle: A\ndate: 2024-01-01\n---\nA two.", "/posts/a/", "A two."},
+		{"content/posts/m.md", "---\ntitle: M\ndate: 2024-02-01\n---\nM two.", "/posts/m/", "M two."},
+		{"content/posts/a.md", "---\ntitle: A\ndate: 2024-01-01\n---\nA three.", "/posts/a/", "A three."},
+	}
+	for i, e := range edits {
+		if err := os.WriteFile(filepath.Join(dir, e.file), []byte(e.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.refresh("content/posts")
+		s, err := b.build(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := mustLookup(t, s, e.path)
+		if !strings.Contains(string(p.Content()), e.want) {
+			t.Errorf("edit %d: %s serves %q", i, e.path, p.Content())
+		}
+		if !slices.Contains(s.DefaultSite().Home.Pages, p) || !slices.Contains(s.DefaultSite().Sections["posts"].Pages, p) {
+			t.Errorf("edit %d: lists do not hold the served version of %s", i, e.path)
+		}
+	}
 }

@@ -6,10 +6,14 @@ import (
 	"time"
 )
 
-// changes says which sources a build read anew.
+// changes says which sources a build read anew and which pages it
+// rendered again.
 type changes struct {
 	added, removed int
 	replaced       [][2]*source // old and new source of a changed file
+	// rerendered are the old and new page of a source rendered again for a
+	// change outside its file (its bundle's files, the pages it refers to).
+	rerendered [][2]*Page
 }
 
 // canPatch reports whether the new snapshot can be the last one with the
@@ -18,7 +22,7 @@ type changes struct {
 // edit of a post, and patching costs a fraction of rebuilding every list.
 func (b *builder) canPatch(ch changes, now time.Time) bool {
 	prev := b.prev
-	if prev == nil || ch.added > 0 || ch.removed > 0 || len(ch.replaced) == 0 ||
+	if prev == nil || ch.added > 0 || ch.removed > 0 || len(ch.replaced)+len(ch.rerendered) == 0 ||
 		b.prevStructureGen != b.structureGen || b.prevLinkGen != b.linkGen {
 		return false
 	}
@@ -46,15 +50,40 @@ func (b *builder) canPatch(ch changes, now time.Time) bool {
 		if a == nil || c == nil || !sameListing(a, c) {
 			return false
 		}
+		if a.Title != c.Title && !orderKeptWithoutTitle(prev.Site(a.Lang), a) {
+			return false
+		}
+	}
+	for _, pr := range ch.rerendered {
+		if !sameListing(pr[0], pr[1]) || pr[0].Title != pr[1].Title || pr[0].route != pr[1].route {
+			return false
+		}
 	}
 	return true
 }
 
-// sameListing reports whether two versions of a page sit at the same places
-// in every list: same date, weight and title (the sort keys), same
-// sections, terms, aliases and translation key.
+// orderKeptWithoutTitle reports whether p's place in the lists of ls does
+// not depend on its title: lists sort by weight, then date, then title, so
+// the title only matters next to a page of the same weight and date. Every
+// list of ls is a subsequence of ls.Pages, so checking p's neighbours there
+// is enough.
+func orderKeptWithoutTitle(ls *LangSite, p *Page) bool {
+	if ls == nil {
+		return false
+	}
+	i := slices.Index(ls.Pages, p)
+	if i < 0 {
+		return false
+	}
+	tie := func(q *Page) bool { return q.Weight == p.Weight && q.Date.Equal(p.Date) }
+	return (i == 0 || !tie(ls.Pages[i-1])) && (i == len(ls.Pages)-1 || !tie(ls.Pages[i+1]))
+}
+
+// sameListing reports whether two versions of a page are in the same lists:
+// same date and weight (sort keys; the title is checked by the caller),
+// same sections, terms, aliases and translation key.
 func sameListing(a, c *Page) bool {
-	return a.Title == c.Title && a.Date.Equal(c.Date) && a.Weight == c.Weight && a.Lang == c.Lang &&
+	return a.Date.Equal(c.Date) && a.Weight == c.Weight && a.Lang == c.Lang &&
 		a.File == c.File && a.TranslationKey == c.TranslationKey &&
 		slices.Equal(a.Sections, c.Sections) && slices.Equal(a.Aliases, c.Aliases) &&
 		maps.EqualFunc(a.Taxonomies, c.Taxonomies, slices.Equal)
@@ -62,21 +91,29 @@ func sameListing(a, c *Page) bool {
 
 // patch makes snap the previous snapshot with the changed pages swapped in.
 // List pages that list a changed page are copied; everything else is shared
-// with the previous snapshot, which stays as it was.
-func (b *builder) patch(snap *Snapshot, ch changes) {
+// with the previous snapshot, which stays as it was. It reports false, and
+// leaves snap to be assembled anew, when a changed page is not where the
+// previous snapshot should have it.
+func (b *builder) patch(snap *Snapshot, ch changes) bool {
 	prev := b.prev
-	swap := make(map[*Page]*Page, len(ch.replaced))
+	swap := make(map[*Page]*Page, len(ch.replaced)+len(ch.rerendered))
 	for _, r := range ch.replaced {
 		if a, c := r[0].rendered.page, r[1].rendered.page; a != nil && c != nil {
 			swap[a] = c
 		}
 	}
+	for _, pr := range ch.rerendered {
+		swap[pr[0]] = pr[1]
+	}
+	for old, cur := range swap {
+		if r, ok := prev.routes[cur.route]; !ok || r.Page != old {
+			return false
+		}
+	}
 	snap.routes = maps.Clone(prev.routes)
 	snap.translations = maps.Clone(prev.translations)
 	for old, cur := range swap {
-		if r, ok := snap.routes[cur.route]; ok && r.Page == old {
-			snap.routes[cur.route] = Route{Page: cur}
-		}
+		snap.routes[cur.route] = Route{Page: cur}
 		key := translationKey(cur)
 		if list := snap.translations[key]; slices.Contains(list, old) {
 			snap.translations[key] = swapIn(list, swap)
@@ -132,6 +169,7 @@ func (b *builder) patch(snap *Snapshot, ch changes) {
 			snap.routes[key] = Route{Page: cur}
 		}
 	}
+	return true
 }
 
 // swapIn returns list with the pages in swap replaced, as a new slice when
