@@ -7,7 +7,9 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
+	"time"
+
+	"github.com/blogbridge/blogbridge/internal/httpcache"
 )
 
 // document is a response ready to send: its body, a gzip copy when that is
@@ -72,7 +74,7 @@ func (h *Handler) newDocument(status int, contentType string, body []byte) *docu
 // header.
 func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request, d *document, negotiated bool) {
 	hdr := w.Header()
-	gz := d.gz != nil && acceptsGzip(r.Header["Accept-Encoding"])
+	gz := d.gz != nil && httpcache.AcceptsGzip(r.Header["Accept-Encoding"])
 	etag := d.etag
 	if gz {
 		etag = d.gzETag
@@ -87,7 +89,7 @@ func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request, d *docum
 		hdr["Vary"] = h.hdrVaryEncoding
 	}
 	if d.status == http.StatusOK {
-		if inm := r.Header["If-None-Match"]; len(inm) > 0 && etagMatches(inm, etag[0]) {
+		if httpcache.NotModified(r, etag[0], time.Time{}) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
@@ -106,44 +108,4 @@ func (h *Handler) serveDocument(w http.ResponseWriter, r *http.Request, d *docum
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-}
-
-// etagMatches reports whether If-None-Match values hold "*" or etag,
-// compared weakly.
-func etagMatches(values []string, etag string) bool {
-	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
-			t = strings.TrimSpace(t)
-			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// acceptsGzip reports whether Accept-Encoding values accept gzip: named
-// (or x-gzip, or *) with a quality above zero.
-func acceptsGzip(values []string) bool {
-	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			coding, params, _ := strings.Cut(part, ";")
-			coding = strings.ToLower(strings.TrimSpace(coding))
-			if coding != "gzip" && coding != "x-gzip" && coding != "*" {
-				continue
-			}
-			q := 1.0
-			if _, qs, ok := strings.Cut(params, "q="); ok {
-				f, err := strconv.ParseFloat(strings.TrimSpace(qs), 64)
-				if err != nil {
-					continue
-				}
-				q = f
-			}
-			if q > 0 {
-				return true
-			}
-		}
-	}
-	return false
 }

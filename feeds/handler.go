@@ -9,8 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/blogbridge/blogbridge/internal/httpcache"
 )
 
 // representation is a feed document ready to send: its bytes, a gzip copy
@@ -121,7 +122,7 @@ func (f *Feeds) serve(w http.ResponseWriter, r *http.Request, idx *index, fd *fe
 		f.writeError(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	gz := rep.gz != nil && acceptsGzip(r.Header["Accept-Encoding"])
+	gz := rep.gz != nil && httpcache.AcceptsGzip(r.Header["Accept-Encoding"])
 	etag := rep.etag
 	if gz {
 		etag = rep.gzETag
@@ -133,7 +134,7 @@ func (f *Feeds) serve(w http.ResponseWriter, r *http.Request, idx *index, fd *fe
 	if rep.link != nil {
 		hdr["Link"] = rep.link
 	}
-	if notModified(r, etag[0], rep.modified) {
+	if httpcache.NotModified(r, etag[0], rep.modified) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -169,84 +170,4 @@ func (f *Feeds) writeError(w http.ResponseWriter, r *http.Request, status int, e
 	hdr := w.Header()
 	hdr.Set("Cache-Control", "no-store")
 	http.Error(w, strconv.Itoa(status)+" "+http.StatusText(status), status)
-}
-
-// notModified reports whether r's preconditions say the client holds the
-// representation with etag, last modified at modified (RFC 9110 13.2.2):
-// If-None-Match decides when present, else If-Modified-Since.
-func notModified(r *http.Request, etag string, modified time.Time) bool {
-	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
-		for _, v := range inm {
-			if etagListMatches(v, etag) {
-				return true
-			}
-		}
-		return false
-	}
-	ims := r.Header["If-Modified-Since"]
-	if len(ims) == 0 || modified.IsZero() {
-		return false
-	}
-	t, err := http.ParseTime(ims[0])
-	if err != nil {
-		return false
-	}
-	return !modified.Truncate(time.Second).After(t)
-}
-
-// etagListMatches reports whether the If-None-Match list holds "*" or an
-// entity tag that weakly matches etag.
-func etagListMatches(list, etag string) bool {
-	for list != "" {
-		var tag string
-		tag, list, _ = strings.Cut(list, ",")
-		tag = strings.TrimSpace(tag)
-		if tag == "*" {
-			return true
-		}
-		tag = strings.TrimPrefix(tag, "W/")
-		if tag == etag {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsGzip reports whether Accept-Encoding values accept gzip: gzip
-// (or x-gzip) listed with a q-value above 0, or "*" with one and gzip not
-// listed.
-func acceptsGzip(values []string) bool {
-	star := false
-	for _, v := range values {
-		for v != "" {
-			var part string
-			part, v, _ = strings.Cut(v, ",")
-			coding, params, _ := strings.Cut(part, ";")
-			coding = strings.TrimSpace(coding)
-			ok := qualityAboveZero(params)
-			switch {
-			case strings.EqualFold(coding, "gzip"), strings.EqualFold(coding, "x-gzip"):
-				return ok
-			case coding == "*":
-				star = ok
-			}
-		}
-	}
-	return star
-}
-
-// qualityAboveZero reports whether the parameters of a list element (after
-// its first ";") give it a q-value above 0; no q-value means 1.
-func qualityAboveZero(params string) bool {
-	for params != "" {
-		var p string
-		p, params, _ = strings.Cut(params, ";")
-		name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if !strings.EqualFold(strings.TrimSpace(name), "q") {
-			continue
-		}
-		q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		return err == nil && q > 0
-	}
-	return true
 }
