@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -562,16 +561,12 @@ func (l *configLoader) decodeBaseURL(cfg *SiteConfig) {
 	if s == "" {
 		return
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		l.report(Error, []string{"baseurl"}, "baseURL %q: want an absolute http or https URL such as https://example.org/", s)
+	u, err := parseBaseURL(s)
+	if err != nil {
+		l.report(Error, []string{"baseurl"}, "baseURL %v", err)
 		return
 	}
-	if !strings.HasSuffix(u.Path, "/") {
-		u.Path += "/"
-		u.RawPath = ""
-	}
-	cfg.BaseURL = u.String()
+	cfg.BaseURL = u
 }
 
 // decodeSiteParams fills the values blogbridge takes from site params.
