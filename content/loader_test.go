@@ -469,23 +469,8 @@ func TestPatchedRebuild(t *testing.T) {
 		"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [go]\naliases: [/old-a/]\n---\nFirst body.",
 		"content/posts/b.md": "---\ntitle: B\ndate: 2024-01-02\ntags: [go]\n---\nB body.",
 	})
-	b, err := newBuilder(Options{SiteDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.scanAll()
-	before, err := b.build(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "content/posts/a.md"), []byte("---\ntitle: A\ndate: 2024-01-01\ntags: [go]\naliases: [/old-a/]\n---\nSecond body, longer."), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	b.refresh("content/posts")
-	after, err := b.build(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb, before := newTestBuild(t, dir)
+	after := tb.edit("content/posts/a.md", "---\ntitle: A\ndate: 2024-01-01\ntags: [go]\naliases: [/old-a/]\n---\nSecond body, longer.")
 	r, _ := after.Lookup("/posts/a/")
 	cur := r.Page
 	if cur == nil || !strings.Contains(string(cur.Content()), "Second body") {
@@ -539,14 +524,7 @@ func TestRenameKeepsListsRight(t *testing.T) {
 		"content/posts/m.md": "---\ntitle: Mike\ndate: 2024-02-01\n---\nM.",
 		"content/posts/n.md": "---\ntitle: November\ndate: 2024-02-01\n---\nN.",
 	})
-	b, err := newBuilder(Options{SiteDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.scanAll()
-	if _, err := b.build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	tb, _ := newTestBuild(t, dir)
 	titles := func(s *Snapshot) []string {
 		var ts []string
 		for _, p := range s.DefaultSite().Home.Pages {
@@ -554,26 +532,14 @@ func TestRenameKeepsListsRight(t *testing.T) {
 		}
 		return ts
 	}
-	rename := func(file, body string) *Snapshot {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		b.refresh(path.Dir(file))
-		s, err := b.build(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s := rename("content/posts/a.md", "---\ntitle: Aardvark\ndate: 2024-01-01\n---\nA.")
+	s := tb.edit("content/posts/a.md", "---\ntitle: Aardvark\ndate: 2024-01-01\n---\nA.")
 	if got := titles(s); !slices.Equal(got, []string{"Mike", "November", "Aardvark"}) {
 		t.Errorf("after renaming a post alone on its date: %v", got)
 	}
 	if r, _ := s.Lookup("/posts/a/"); r.Page.Title != "Aardvark" {
 		t.Errorf("page title %q", r.Page.Title)
 	}
-	s = rename("content/posts/m.md", "---\ntitle: Zulu\ndate: 2024-02-01\n---\nM.")
+	s = tb.edit("content/posts/m.md", "---\ntitle: Zulu\ndate: 2024-02-01\n---\nM.")
 	if got := titles(s); !slices.Equal(got, []string{"November", "Zulu", "Aardvark"}) {
 		t.Errorf("after renaming a post that shares its date: %v", got)
 	}
@@ -587,28 +553,14 @@ func TestPatchAfterPatch(t *testing.T) {
 		"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nA one.",
 		"content/posts/m.md": "---\ntitle: M\ndate: 2024-02-01\n---\nM one.",
 	})
-	b, err := newBuilder(Options{SiteDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.scanAll()
-	if _, err := b.build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	tb, _ := newTestBuild(t, dir)
 	edits := []struct{ file, body, path, want string }{
 		{"content/posts/a.md", "---\ntitle: A\ndate: 2024-01-01\n---\nA two.", "/posts/a/", "A two."},
 		{"content/posts/m.md", "---\ntitle: M\ndate: 2024-02-01\n---\nM two.", "/posts/m/", "M two."},
 		{"content/posts/a.md", "---\ntitle: A\ndate: 2024-01-01\n---\nA three.", "/posts/a/", "A three."},
 	}
 	for i, e := range edits {
-		if err := os.WriteFile(filepath.Join(dir, e.file), []byte(e.body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		b.refresh("content/posts")
-		s, err := b.build(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := tb.edit(e.file, e.body)
 		p := mustLookup(t, s, e.path)
 		if !strings.Contains(string(p.Content()), e.want) {
 			t.Errorf("edit %d: %s serves %q", i, e.path, p.Content())
@@ -617,4 +569,41 @@ func TestPatchAfterPatch(t *testing.T) {
 			t.Errorf("edit %d: lists do not hold the served version of %s", i, e.path)
 		}
 	}
+}
+
+// testBuild drives a builder the way the watcher does: a first build, then
+// a rebuild after each edit.
+type testBuild struct {
+	t   *testing.T
+	dir string
+	b   *builder
+}
+
+// newTestBuild builds the site in dir and returns its first snapshot.
+func newTestBuild(t *testing.T, dir string) (*testBuild, *Snapshot) {
+	t.Helper()
+	b, err := newBuilder(Options{SiteDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.scanAll()
+	s, err := b.build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testBuild{t: t, dir: dir, b: b}, s
+}
+
+// edit writes body to the site-relative file and rebuilds.
+func (tb *testBuild) edit(file, body string) *Snapshot {
+	tb.t.Helper()
+	if err := os.WriteFile(filepath.Join(tb.dir, filepath.FromSlash(file)), []byte(body), 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.b.refresh(path.Dir(file))
+	s, err := tb.b.build(context.Background())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return s
 }
