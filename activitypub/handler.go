@@ -15,6 +15,7 @@ import (
 	"github.com/go-fed/activity/streams/vocab"
 
 	"github.com/blogbridge/blogbridge/content"
+	"github.com/blogbridge/blogbridge/internal/outbound"
 	"github.com/blogbridge/blogbridge/store"
 )
 
@@ -34,9 +35,18 @@ type Options struct {
 	Version string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Verifier checks the signatures of GET requests in secure mode; it is
-	// required when Config.SecureMode is set.
+	// Verifier checks the signatures of GET requests in secure mode. When
+	// nil, the inbox's verifier is used.
 	Verifier RequestVerifier
+	// Client makes every request to other servers: fetching the keys that
+	// sign incoming activities and the actors of followers. Without it,
+	// or without Deliverer, the inbox answers 503.
+	Client *outbound.Client
+	// Deliverer sends the activities the inbox answers with (the Accept
+	// of a Follow).
+	Deliverer Deliverer
+	// InboxLimits bound what one server may send to the inbox.
+	InboxLimits InboxLimits
 }
 
 // RequestVerifier checks the HTTP signature of a request and returns the
@@ -57,6 +67,7 @@ type Handler struct {
 	now      func() time.Time
 	verifier RequestVerifier
 	key      *store.ActorKey
+	inbox    *inbox // nil when the inbox is off
 
 	mu  sync.Mutex // serialises index builds and so ledger writes
 	idx atomic.Pointer[index]
@@ -80,7 +91,8 @@ func NewHandler(ctx context.Context, opts Options) (*Handler, error) {
 	if err := opts.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("activitypub: %w", err)
 	}
-	if opts.Config.SecureMode && opts.Verifier == nil {
+	inboxOn := opts.Client != nil && opts.Deliverer != nil
+	if opts.Config.SecureMode && opts.Verifier == nil && !inboxOn {
 		return nil, errors.New("activitypub: secure mode needs a verifier of HTTP signatures")
 	}
 	key, err := opts.Store.ActorKey(ctx)
@@ -111,7 +123,22 @@ func NewHandler(ctx context.Context, opts Options) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	if inboxOn {
+		h.inbox = h.newInbox(opts)
+		if h.verifier == nil {
+			h.verifier = h.inbox.verifier
+		}
+	}
 	return h, nil
+}
+
+// KeyID returns the id of the key the blog's actor signs with, which
+// follows the base URL; "" before the first snapshot is served.
+func (h *Handler) KeyID() string {
+	if idx := h.idx.Load(); idx != nil {
+		return idx.urls.keyID
+	}
+	return ""
 }
 
 // FollowersChanged tells the handler that the follower count changed, so
@@ -222,9 +249,7 @@ func (h *Handler) routes(idx *index) *http.ServeMux {
 		h.servePost(w, r, idx, id, activity, false)
 	}))
 	for _, inbox := range []string{ap + "inbox", ap + "shared-inbox"} {
-		mux.HandleFunc("POST "+inbox, func(w http.ResponseWriter, r *http.Request) {
-			h.writeJSONError(w, r, http.StatusNotImplemented, "this server does not accept activities yet")
-		})
+		mux.HandleFunc("POST "+inbox, func(w http.ResponseWriter, r *http.Request) { h.serveInbox(w, r, idx) })
 		mux.HandleFunc(inbox, h.methodNotAllowed("POST"))
 	}
 	mux.HandleFunc(ap, func(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -10,6 +14,264 @@ import (
 // bucketFollowers holds one record per follower, keyed by the follower's
 // actor id.
 var bucketFollowers = []byte("followers")
+
+// ErrInvalidID is returned when an id is empty or too long to be a key, or
+// when a record lacks a field it cannot be used without, such as a
+// follower's inbox.
+var ErrInvalidID = errors.New("store: invalid id")
+
+// ErrBlocked is returned by AddFollower when the actor or its domain is
+// blocked.
+var ErrBlocked = errors.New("store: blocked")
+
+// Follower is a remote actor who follows the blog's actor: where to
+// deliver to them, and the Follow activity that made them a follower.
+type Follower struct {
+	ActorID string `json:"actor_id"`
+	// Inbox is the follower's own inbox; SharedInbox, when the follower's
+	// server has one, is where activities for all its users go at once.
+	Inbox       string `json:"inbox"`
+	SharedInbox string `json:"shared_inbox,omitempty"`
+	// FollowID is the id of the Follow activity, which an Undo names.
+	FollowID string `json:"follow_id"`
+	// Since is when the actor first followed.
+	Since time.Time `json:"since"`
+}
+
+// AddFollower records f as a follower, durably. Adding an actor that
+// already follows updates its inboxes and FollowID and keeps its Since;
+// added reports whether the actor was new. A zero Since means now. It fails
+// with an error wrapping ErrBlocked when the actor or its domain is blocked
+// (checked in the same transaction, so a follow cannot slip in beside a
+// block being added) and with ErrInvalidID when f has no actor id or no
+// inbox.
+func (s *Store) AddFollower(ctx context.Context, f Follower) (added bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("store: add follower %s: %w", f.ActorID, err)
+	}
+	if err := checkKey("follower actor id", f.ActorID); err != nil {
+		return false, err
+	}
+	if f.Inbox == "" {
+		return false, fmt.Errorf("%w: follower %s has no inbox", ErrInvalidID, f.ActorID)
+	}
+	if f.Since.IsZero() {
+		f.Since = time.Now()
+	}
+	f.Since = f.Since.UTC()
+	key := []byte(f.ActorID)
+	var blocked bool
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		added, blocked = false, false
+		if blockedIn(tx, f.ActorID) {
+			blocked = true
+			return nil
+		}
+		b := tx.Bucket(bucketFollowers)
+		rec := f
+		if old := b.Get(key); old == nil {
+			added = true
+		} else {
+			var prev Follower
+			// An unreadable old record is replaced by the new one.
+			if json.Unmarshal(old, &prev) == nil && !prev.Since.IsZero() {
+				rec.Since = prev.Since
+			}
+		}
+		raw, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return b.Put(key, raw)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: add follower %s: %w", f.ActorID, err)
+	}
+	if blocked {
+		return false, fmt.Errorf("%w: %s may not follow", ErrBlocked, f.ActorID)
+	}
+	return added, nil
+}
+
+// RemoveFollower removes the follower with the actor id, durably; removed
+// reports whether it was a follower.
+func (s *Store) RemoveFollower(ctx context.Context, actorID string) (removed bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("store: remove follower %s: %w", actorID, err)
+	}
+	if err := checkKey("follower actor id", actorID); err != nil {
+		return false, err
+	}
+	key := []byte(actorID)
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFollowers)
+		removed = b.Get(key) != nil
+		if !removed {
+			return nil
+		}
+		return b.Delete(key)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: remove follower %s: %w", actorID, err)
+	}
+	return removed, nil
+}
+
+// RemoveFollowersByInbox removes every follower whose inbox or shared inbox
+// is inbox, as when delivery there answers 410 Gone, and returns how many
+// it removed.
+func (s *Store) RemoveFollowersByInbox(ctx context.Context, inbox string) (n int, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("store: remove followers of inbox %s: %w", inbox, err)
+	}
+	if inbox == "" {
+		return 0, fmt.Errorf("%w: no inbox to remove the followers of", ErrInvalidID)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		return removeFollowersIf(tx, &n, func(_, v []byte) (bool, error) {
+			var f Follower
+			if err := json.Unmarshal(v, &f); err != nil {
+				return false, err
+			}
+			return f.Inbox == inbox || f.SharedInbox == inbox, nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: remove followers of inbox %s: %w", inbox, err)
+	}
+	return n, nil
+}
+
+// RemoveFollowersOfDomain removes every follower whose actor id is on host
+// or on a subdomain of it (host compared without regard to case), and
+// returns how many it removed.
+func (s *Store) RemoveFollowersOfDomain(ctx context.Context, host string) (n int, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("store: remove followers of %s: %w", host, err)
+	}
+	domain := normalizeHost(host)
+	if domain == "" {
+		return 0, fmt.Errorf("%w: no domain to remove the followers of", ErrInvalidID)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		return removeFollowersOfDomain(tx, domain, &n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: remove followers of %s: %w", host, err)
+	}
+	return n, nil
+}
+
+// removeFollowersOfDomain removes, in tx, the followers on the normalised
+// domain or its subdomains, adding their number to *n.
+func removeFollowersOfDomain(tx *bolt.Tx, domain string, n *int) error {
+	return removeFollowersIf(tx, n, func(k, _ []byte) (bool, error) {
+		return withinDomain(hostOf(string(k)), domain), nil
+	})
+}
+
+// removeFollowersIf removes, in tx, the followers for which match reports
+// true, adding their number to *n.
+func removeFollowersIf(tx *bolt.Tx, n *int, match func(k, v []byte) (bool, error)) error {
+	b := tx.Bucket(bucketFollowers)
+	var gone [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		ok, err := match(k, v)
+		if err != nil {
+			return fmt.Errorf("follower %q: %w", k, err)
+		}
+		if ok {
+			gone = append(gone, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range gone {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	*n += len(gone)
+	return nil
+}
+
+// Follower returns the follower with the actor id, and whether there is
+// one.
+func (s *Store) Follower(ctx context.Context, actorID string) (Follower, bool, error) {
+	if err := checkKey("follower actor id", actorID); err != nil {
+		return Follower{}, false, err
+	}
+	var f Follower
+	ok, err := s.getJSON(ctx, bucketFollowers, actorID, &f)
+	if err != nil {
+		return Follower{}, false, fmt.Errorf("store: read follower %s: %w", actorID, err)
+	}
+	return f, ok, nil
+}
+
+// Followers returns every follower, ordered by actor id.
+func (s *Store) Followers(ctx context.Context) ([]Follower, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: read followers: %w", err)
+	}
+	var out []Follower
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFollowers)
+		out = make([]Follower, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			var f Follower
+			if err := json.Unmarshal(v, &f); err != nil {
+				return fmt.Errorf("follower %q: %w", k, err)
+			}
+			out = append(out, f)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read followers: %w", err)
+	}
+	return out, nil
+}
+
+// FollowerInboxes returns where to deliver an activity to every follower:
+// each follower's shared inbox when it has one, else its inbox, each
+// target once, sorted.
+func (s *Store) FollowerInboxes(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: read follower inboxes: %w", err)
+	}
+	seen := make(map[string]struct{})
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketFollowers).ForEach(func(k, v []byte) error {
+			var f struct {
+				Inbox       string `json:"inbox"`
+				SharedInbox string `json:"shared_inbox"`
+			}
+			if err := json.Unmarshal(v, &f); err != nil {
+				return fmt.Errorf("follower %q: %w", k, err)
+			}
+			target := f.SharedInbox
+			if target == "" {
+				target = f.Inbox
+			}
+			if target != "" {
+				seen[target] = struct{}{}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read follower inboxes: %w", err)
+	}
+	out := make([]string, 0, len(seen))
+	for t := range seen {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out, nil
+}
 
 // FollowerCount returns how many followers the actor has: 0 until a follow
 // has been recorded.
@@ -28,4 +290,49 @@ func (s *Store) FollowerCount(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: count followers: %w", err)
 	}
 	return n, nil
+}
+
+// checkKey returns an error wrapping ErrInvalidID when id, named what in
+// the message, is empty or too long to be a key.
+func checkKey(what, id string) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty %s", ErrInvalidID, what)
+	}
+	if len(id) > bolt.MaxKeySize {
+		return fmt.Errorf("%w: %s of %d bytes is longer than the %d a key may be", ErrInvalidID, what, len(id), bolt.MaxKeySize)
+	}
+	return nil
+}
+
+// getJSON decodes the record with key id (already checked) in bucket into
+// v and reports whether there was one.
+func (s *Store) getJSON(ctx context.Context, bucket []byte, id string, v any) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var raw []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw = append(raw, tx.Bucket(bucket).Get([]byte(id))...)
+		return nil
+	})
+	if err != nil || raw == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// putJSON stores v as JSON under key id in bucket, durably, batched with
+// other writers.
+func (s *Store) putJSON(bucket []byte, id string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	key := []byte(id)
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).Put(key, raw)
+	})
 }

@@ -43,6 +43,61 @@ type Object struct {
 	// DeletedAt is when the post stopped being federated (removed, made a
 	// draft, expired or opted out); zero while it is live.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
+
+	// What was last sent to followers about the post: the activity type
+	// (Create, Update, Delete; Archived for a post that was already
+	// published when federation started, recorded without being sent),
+	// the content hash it carried, and when it was queued for delivery.
+	Sent     string    `json:"sent,omitempty"`
+	SentHash string    `json:"sent_hash,omitempty"`
+	SentAt   time.Time `json:"sent_at,omitzero"`
+}
+
+// What Object.Sent records.
+const (
+	SentArchived = "Archived"
+	SentCreate   = "Create"
+	SentUpdate   = "Update"
+	SentDelete   = "Delete"
+)
+
+// keyPublishing records when the blog started publishing to followers.
+var keyPublishing = []byte("publishing_since")
+
+// PublishingSince returns when the blog started sending its posts to
+// followers, and false before the first start that did.
+func (s *Store) PublishingSince(ctx context.Context) (time.Time, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, false, fmt.Errorf("store: publishing start: %w", err)
+	}
+	var t time.Time
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get(keyPublishing)
+		if raw == nil {
+			return nil
+		}
+		ok = true
+		return t.UnmarshalText(raw)
+	})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: publishing start: %w", err)
+	}
+	return t, ok, nil
+}
+
+// StartPublishing records the ledger's records in objs and that publishing
+// started at, in one transaction.
+func (s *Store) StartPublishing(ctx context.Context, at time.Time, objs []Object) error {
+	if err := s.PutObjects(ctx, objs); err != nil {
+		return err
+	}
+	raw, _ := at.UTC().MarshalText()
+	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyPublishing, raw) })
+	if err != nil {
+		return fmt.Errorf("store: publishing start: %w", err)
+	}
+	return nil
 }
 
 // Deleted reports whether the post is gone.

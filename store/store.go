@@ -21,7 +21,7 @@ const FileName = "blogbridge.db"
 const pidFileName = "blogbridge.pid"
 
 // SchemaVersion is the version of the layout this code reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 4
 
 var (
 	bucketMeta = []byte("meta")
@@ -38,6 +38,38 @@ var migrations = []func(tx *bolt.Tx) error{
 		return err
 	},
 	1: migrateKeysAndObjects, // keys.go, objects.go
+	2: createBuckets(bucketFollowers, bucketActors, bucketRemoteKeys, bucketBlocks,
+		bucketSeen, bucketInteractions),
+	3: createBuckets(bucketActivities, bucketJobs, bucketWaiting, bucketSent),
+}
+
+// Buckets of schema version 3: the inbox's state.
+var (
+	bucketActors       = []byte("actors")       // remote actor id → cached actor
+	bucketRemoteKeys   = []byte("remote_keys")  // key id → cached public key
+	bucketBlocks       = []byte("blocks")       // "domain:" host or "actor:" id → block
+	bucketSeen         = []byte("seen")         // activity id → when first seen
+	bucketInteractions = []byte("interactions") // likes, announces and replies
+)
+
+// Buckets of schema version 4: the delivery queue.
+var (
+	bucketActivities = []byte("activities") // activity id → unsigned body
+	bucketJobs       = []byte("jobs")       // jobs ready to run, in order
+	bucketWaiting    = []byte("waiting")    // jobs waiting for a retry time
+	bucketSent       = []byte("sent")       // what was delivered, per post
+)
+
+// createBuckets returns a migration that creates the named buckets.
+func createBuckets(names ...[]byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, name := range names {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // Store is the open database.

@@ -1,0 +1,476 @@
+package activitypub
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/time/rate"
+
+	"github.com/blogbridge/blogbridge/internal/httpsig"
+	"github.com/blogbridge/blogbridge/store"
+)
+
+// MaxInboxBody is the largest activity the inbox reads; larger bodies get
+// 413.
+const MaxInboxBody = 1 << 20
+
+// Outgoing is an activity to deliver.
+type Outgoing struct {
+	// ID is the activity's id.
+	ID string
+	// ObjectID names what the activity is about; for one inbox, an
+	// activity is never delivered before an earlier one about the same
+	// object.
+	ObjectID string
+	// Body is the activity as JSON, unsigned.
+	Body []byte
+}
+
+// Deliverer sends activities to other servers' inboxes, durably: once
+// Deliver returns nil, the activity will be delivered even across a
+// restart.
+type Deliverer interface {
+	Deliver(ctx context.Context, a Outgoing, inboxes []string) error
+}
+
+// InboxLimits bound what one remote server may send.
+type InboxLimits struct {
+	// PerHost is how many activities a second one server may send (default
+	// 100), with bursts of Burst (default 4 × PerHost).
+	PerHost float64
+	Burst   int
+}
+
+// inbox is the state of the handler's inbox.
+type inbox struct {
+	verifier *httpsig.Verifier
+	resolver *keyResolver
+	deliver  Deliverer
+	limits   InboxLimits
+	policy   *bluemonday.Policy
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// newInbox sets up the inbox: the key resolver and verifier over the
+// outbound client, the rate limits and the policy replies are sanitised
+// with.
+func (h *Handler) newInbox(opts Options) *inbox {
+	f := &fetcher{client: opts.Client, keyID: h.KeyID, key: h.key.Private, now: h.now}
+	res := newKeyResolver(f, h.store, h.now)
+	limits := opts.InboxLimits
+	if limits.PerHost <= 0 {
+		limits.PerHost = 100
+	}
+	if limits.Burst <= 0 {
+		limits.Burst = int(4 * limits.PerHost)
+	}
+	return &inbox{
+		verifier: httpsig.NewVerifier(res, httpsig.VerifierOptions{Now: h.now}),
+		resolver: res,
+		deliver:  opts.Deliverer,
+		limits:   limits,
+		policy:   bluemonday.UGCPolicy(),
+		limiters: make(map[string]*rate.Limiter),
+	}
+}
+
+// maxLimiters bounds the per-host limiters kept; when full they start
+// afresh.
+const maxLimiters = 100_000
+
+// allow reports whether host may send another activity now, and if not,
+// how long it should wait.
+func (in *inbox) allow(host string, now time.Time) (bool, time.Duration) {
+	in.mu.Lock()
+	l, ok := in.limiters[host]
+	if !ok {
+		if len(in.limiters) >= maxLimiters {
+			clear(in.limiters)
+		}
+		l = rate.NewLimiter(rate.Limit(in.limits.PerHost), in.limits.Burst)
+		in.limiters[host] = l
+	}
+	in.mu.Unlock()
+	r := l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// inboxError is a request the inbox refuses, with the status and the
+// message the sender sees.
+type inboxError struct {
+	status int
+	msg    string
+	// retryAfter, for 429.
+	retryAfter time.Duration
+}
+
+func (e *inboxError) Error() string { return strconv.Itoa(e.status) + " " + e.msg }
+
+func refuse(status int, format string, args ...any) *inboxError {
+	return &inboxError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// serveInbox receives an activity for the personal or the shared inbox. In
+// order: the content type; the block list and the rate limit of the
+// signing server, from the claimed key id, before any work; the body,
+// capped; the JSON; the signature, whose key is fetched once more when it
+// fails; the key's owner against the activity's actor; replays; then the
+// activity by type. What is not understood is accepted and ignored.
+func (h *Handler) serveInbox(w http.ResponseWriter, r *http.Request, idx *index) {
+	if h.inbox == nil {
+		h.writeJSONError(w, r, http.StatusServiceUnavailable, "this server does not accept activities")
+		return
+	}
+	a, err := h.receive(r)
+	if err == errIgnored {
+		w.Header()["Cache-Control"] = h.hdrNoStore
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if err != nil {
+		var ie *inboxError
+		if !errors.As(err, &ie) {
+			h.writeError(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "activitypub: inbox refused an activity",
+			slog.Int("status", ie.status), slog.String("reason", ie.msg), slog.String("remote_addr", r.RemoteAddr))
+		if ie.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(ie.retryAfter/time.Second)+1))
+		}
+		h.writeJSONError(w, r, ie.status, ie.msg)
+		return
+	}
+	if err := h.handleActivity(r.Context(), idx, a); err != nil {
+		h.store.ForgetSeen(context.WithoutCancel(r.Context()), a.ID)
+		h.writeError(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	w.Header()["Cache-Control"] = h.hdrNoStore
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// receive reads, verifies and deduplicates the activity of r. It returns
+// nil and no error for a replay or a Delete of an actor this blog does
+// not know, which are accepted and ignored.
+func (h *Handler) receive(r *http.Request) (*remoteActivity, error) {
+	ctx := r.Context()
+	if !isActivityContentType(r.Header.Get("Content-Type")) {
+		return nil, refuse(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
+	}
+	keyID, err := httpsig.KeyID(r)
+	if err != nil {
+		return nil, refuse(http.StatusUnauthorized, "a valid HTTP signature is required: %v", err)
+	}
+	keyHost, ok := urlHost(keyID)
+	if !ok {
+		return nil, refuse(http.StatusUnauthorized, "the signature's keyId must be an http(s) URL")
+	}
+	if h.store.Blocked(keyID) {
+		return nil, refuse(http.StatusForbidden, "blocked")
+	}
+	if ok, wait := h.inbox.allow(keyHost, h.now()); !ok {
+		e := refuse(http.StatusTooManyRequests, "too many activities from %s; retry later", keyHost)
+		e.retryAfter = wait
+		return nil, e
+	}
+	if r.ContentLength > MaxInboxBody {
+		return nil, refuse(http.StatusRequestEntityTooLarge, "activities are limited to %d bytes", MaxInboxBody)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxInboxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, refuse(http.StatusRequestEntityTooLarge, "activities are limited to %d bytes", MaxInboxBody)
+		}
+		return nil, refuse(http.StatusBadRequest, "could not read the body: %v", err)
+	}
+	a, err := parseActivity(body)
+	if err != nil {
+		return nil, refuse(http.StatusBadRequest, "%v", strings.TrimPrefix(err.Error(), "activitypub: "))
+	}
+	if h.store.Blocked(a.Actor) {
+		return nil, refuse(http.StatusForbidden, "blocked")
+	}
+	if a.Type == "Delete" && a.Object.ID == a.Actor {
+		if _, known, err := h.store.Follower(ctx, a.Actor); err != nil {
+			return nil, err
+		} else if !known {
+			// Servers announce a deleted account to every server they know;
+			// fetching the key of an actor never seen is wasted work.
+			return nil, errIgnored
+		}
+	}
+	key, err := h.inbox.verifier.Verify(ctx, r, body)
+	if err != nil {
+		if a.Type == "Delete" && a.Object.ID == a.Actor && errors.Is(err, errRemoteGone) {
+			// The account is gone and its key with it: that is the news.
+			return a, nil
+		}
+		return nil, refuse(http.StatusUnauthorized, "signature: %v", strings.TrimPrefix(err.Error(), "httpsig: "))
+	}
+	if key.Owner != a.Actor {
+		return nil, refuse(http.StatusUnauthorized, "the signing key belongs to %s, not to the activity's actor %s", key.Owner, a.Actor)
+	}
+	first, err := h.store.MarkSeen(ctx, a.ID, h.now())
+	if err != nil {
+		return nil, err
+	}
+	if !first {
+		return nil, errIgnored
+	}
+	return a, nil
+}
+
+// errIgnored is the result of receive for an activity accepted without
+// being acted on.
+var errIgnored = &inboxError{status: http.StatusAccepted, msg: "accepted"}
+
+// isActivityContentType reports whether ct is a JSON-LD type activities
+// are sent as.
+func isActivityContentType(ct string) bool {
+	mt, params := parseMediaRange(ct)
+	switch mt {
+	case mediaActivity, "application/json":
+		return true
+	case "application/ld+json":
+		return hasActivityProfile(params) || params["profile"] == ""
+	}
+	return false
+}
+
+// handleActivity acts on a verified activity.
+func (h *Handler) handleActivity(ctx context.Context, idx *index, a *remoteActivity) error {
+	switch a.Type {
+	case "Follow":
+		return h.onFollow(ctx, idx, a)
+	case "Undo":
+		return h.onUndo(ctx, a)
+	case "Delete":
+		return h.onDelete(ctx, a)
+	case "Block":
+		if a.Object.ID == idx.urls.actor {
+			return h.removeFollower(ctx, a.Actor)
+		}
+	case "Like", "Announce":
+		return h.onReaction(ctx, idx, a)
+	case "Create", "Update":
+		return h.onReply(ctx, idx, a)
+	}
+	return nil
+}
+
+// onFollow records a follower of the blog and accepts the follow.
+func (h *Handler) onFollow(ctx context.Context, idx *index, a *remoteActivity) error {
+	if a.Object.ID != idx.urls.actor {
+		return nil
+	}
+	actor, err := h.remoteActor(ctx, a.Actor)
+	if err != nil {
+		return err
+	}
+	f := store.Follower{ActorID: a.Actor, Inbox: actor.Inbox, SharedInbox: actor.SharedInbox,
+		FollowID: a.ID, Since: h.now().UTC()}
+	if _, err := h.store.AddFollower(ctx, f); err != nil {
+		return err
+	}
+	h.FollowersChanged()
+	body, err := toJSON(followToAccept(idx.urls, a))
+	if err != nil {
+		return err
+	}
+	out := Outgoing{ID: acceptID(idx.urls, a.ID), ObjectID: a.ID, Body: body}
+	return h.inbox.deliver.Deliver(ctx, out, []string{actor.Inbox})
+}
+
+// followToAccept is the Accept of the Follow a.
+func followToAccept(u actorURLs, a *remoteActivity) vocab.ActivityStreamsAccept {
+	follow := streams.NewActivityStreamsFollow()
+	setID(follow, mustURL(a.ID))
+	follow.SetActivityStreamsActor(actorOf(mustURL(a.Actor)))
+	follow.SetActivityStreamsObject(objectOf(mustURL(u.actor)))
+	acc := streams.NewActivityStreamsAccept()
+	setID(acc, mustURL(acceptID(u, a.ID)))
+	acc.SetActivityStreamsActor(actorOf(mustURL(u.actor)))
+	acc.SetActivityStreamsTo(toOf(mustURL(a.Actor)))
+	op := streams.NewActivityStreamsObjectProperty()
+	op.AppendActivityStreamsFollow(follow)
+	acc.SetActivityStreamsObject(op)
+	return acc
+}
+
+// acceptID is the id of the Accept of the follow with id followID: stable,
+// so accepting the same follow twice sends the same activity.
+func acceptID(u actorURLs, followID string) string {
+	sum := sha256.Sum256([]byte(followID))
+	return u.actor + "#accepts/" + hex.EncodeToString(sum[:12])
+}
+
+// remoteActor returns a remote actor's inboxes, from the store when it
+// was fetched recently, else fetched now.
+func (h *Handler) remoteActor(ctx context.Context, id string) (store.RemoteActor, error) {
+	ra, ok, err := h.store.RemoteActor(ctx, id)
+	if err != nil {
+		return ra, err
+	}
+	if ok && h.now().Sub(ra.Fetched) < keyMaxAge {
+		return ra, nil
+	}
+	body, err := h.inbox.resolver.fetch.get(ctx, id)
+	if err != nil {
+		return ra, refuse(http.StatusBadRequest, "the actor %s could not be fetched: %v", id, err)
+	}
+	var doc remoteActorDoc
+	if err := json.Unmarshal(body, &doc); err != nil || doc.ID != id || !isHTTPURL(doc.Inbox) {
+		return ra, refuse(http.StatusBadRequest, "the actor %s has no inbox", id)
+	}
+	ra = store.RemoteActor{ID: id, Inbox: doc.Inbox, SharedInbox: doc.Endpoints.SharedInbox,
+		PreferredUsername: doc.PreferredUsername, Fetched: h.now().UTC()}
+	if sh, ok := urlHost(ra.SharedInbox); !ok || !sameHost(sh, id) {
+		ra.SharedInbox = ""
+	}
+	if ih, _ := urlHost(ra.Inbox); !sameHost(ih, id) {
+		return ra, refuse(http.StatusBadRequest, "the actor %s has its inbox on another server", id)
+	}
+	return ra, h.store.PutRemoteActor(ctx, ra)
+}
+
+// sameHost reports whether the URL u is on host.
+func sameHost(host, u string) bool {
+	h, ok := urlHost(u)
+	return ok && h == host
+}
+
+// onUndo takes back a follow or a reaction.
+func (h *Handler) onUndo(ctx context.Context, a *remoteActivity) error {
+	obj := a.Object
+	if obj.Actor != "" && obj.Actor != a.Actor {
+		return nil // one cannot undo another's activity
+	}
+	switch obj.Type {
+	case "Follow":
+		return h.removeFollower(ctx, a.Actor)
+	case "":
+		// Only the id: it is the follow, or a reaction.
+		f, ok, err := h.store.Follower(ctx, a.Actor)
+		if err != nil {
+			return err
+		}
+		if ok && f.FollowID == obj.ID {
+			return h.removeFollower(ctx, a.Actor)
+		}
+	}
+	_, err := h.store.DeleteInteraction(ctx, obj.ID, a.Actor)
+	return err
+}
+
+// onDelete removes a deleted actor, or a deleted reply.
+func (h *Handler) onDelete(ctx context.Context, a *remoteActivity) error {
+	if a.Object.ID == a.Actor {
+		if err := h.removeFollower(ctx, a.Actor); err != nil {
+			return err
+		}
+		_, err := h.store.DeleteInteractionsByActor(ctx, a.Actor)
+		return err
+	}
+	_, err := h.store.DeleteInteraction(ctx, a.Object.ID, a.Actor)
+	return err
+}
+
+// removeFollower removes actor from the followers.
+func (h *Handler) removeFollower(ctx context.Context, actor string) error {
+	removed, err := h.store.RemoveFollower(ctx, actor)
+	if removed {
+		h.FollowersChanged()
+	}
+	return err
+}
+
+// onReaction records a Like or Announce of one of the blog's posts.
+func (h *Handler) onReaction(ctx context.Context, idx *index, a *remoteActivity) error {
+	object, ok := h.ourObject(idx, a.Object.ID)
+	if !ok || !sameHost(mustHost(a.Actor), a.ID) {
+		return nil
+	}
+	return h.store.PutInteraction(ctx, store.Interaction{
+		ID: a.ID, Type: strings.ToLower(a.Type), Actor: a.Actor, Object: object,
+		Published: h.now().UTC(),
+	})
+}
+
+// onReply records a reply to one of the blog's posts (Create), or its
+// edit (Update).
+func (h *Handler) onReply(ctx context.Context, idx *index, a *remoteActivity) error {
+	obj := a.Object
+	if obj.InReplyTo == "" || obj.AttributedTo != a.Actor || !sameHost(mustHost(a.Actor), obj.ID) {
+		return nil
+	}
+	object, ok := h.ourObject(idx, obj.InReplyTo)
+	if !ok {
+		return nil
+	}
+	published := obj.Published
+	if published.IsZero() {
+		published = h.now().UTC()
+	}
+	in := store.Interaction{
+		ID: obj.ID, Type: "reply", Actor: a.Actor, Object: object,
+		Content: h.inbox.policy.Sanitize(obj.Content), Published: published,
+	}
+	if isHTTPURL(obj.URL) {
+		in.URL = obj.URL
+	}
+	if a.Type == "Update" {
+		in.Updated = obj.Updated
+		if in.Updated.IsZero() {
+			in.Updated = h.now().UTC()
+		}
+	}
+	return h.store.PutInteraction(ctx, in)
+}
+
+// ourObject returns the object id of the blog's post that ref names, by
+// object id or by permalink, and whether it is one.
+func (h *Handler) ourObject(idx *index, ref string) (string, bool) {
+	if id, ok := strings.CutPrefix(ref, idx.urls.posts); ok {
+		if _, live := idx.byID[id]; live {
+			return ref, true
+		}
+		return "", false
+	}
+	u, err := url.Parse(ref)
+	if err != nil || !strings.EqualFold(u.Host, idx.servingHost) {
+		return "", false
+	}
+	if e := idx.byPath[u.Path]; e != nil {
+		return idx.urls.object(e.id), true
+	}
+	return "", false
+}
+
+// mustHost returns the host of a URL already checked to be one.
+func mustHost(u string) string {
+	h, _ := urlHost(u)
+	return h
+}
