@@ -162,7 +162,18 @@ func (h *Handler) serveInbox(w http.ResponseWriter, r *http.Request, idx *index)
 		h.writeJSONError(w, r, ie.status, ie.msg)
 		return
 	}
-	if err := h.handleActivity(r.Context(), idx, a); err != nil {
+	switch err := h.handleActivity(r.Context(), idx, a); {
+	case errors.Is(err, store.ErrBlocked):
+		h.writeJSONError(w, r, http.StatusForbidden, "blocked")
+		return
+	case errors.Is(err, store.ErrNotOwner):
+		// Another actor's reply or reaction: ignored.
+	case err != nil:
+		var ie *inboxError
+		if errors.As(err, &ie) {
+			h.writeJSONError(w, r, ie.status, ie.msg)
+			return
+		}
 		h.store.ForgetSeen(context.WithoutCancel(r.Context()), a.ID)
 		h.writeError(w, r, http.StatusInternalServerError, err)
 		return

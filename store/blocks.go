@@ -195,17 +195,8 @@ type blockView struct {
 	set atomic.Pointer[blockSet]
 }
 
-// blockViews holds the blockView of each Store opened in this process.
-var blockViews sync.Map // *Store → *blockView
-
 // blockView returns s's view of its blocks.
-func (s *Store) blockView() *blockView {
-	if v, ok := blockViews.Load(s); ok {
-		return v.(*blockView)
-	}
-	v, _ := blockViews.LoadOrStore(s, new(blockView))
-	return v.(*blockView)
-}
+func (s *Store) blockView() *blockView { return &s.blocks }
 
 // current returns the set of blocks, reading it from db the first time;
 // nil when that read fails.

@@ -108,7 +108,7 @@ func TestAddBlockRemovesFollowers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTemp(t)
 			for _, id := range all {
-				mustAddFollower(t, s, follower(id, id+"/inbox", ""))
+				mustAddFollower(t, s, testFollower(id, id+"/inbox", ""))
 			}
 			if err := s.AddBlock(t.Context(), tt.block); err != nil {
 				t.Fatal(err)
@@ -211,7 +211,7 @@ func TestRemoveBlock(t *testing.T) {
 			if removed, err := s.RemoveBlock(ctx, tt.remove); err != nil || removed {
 				t.Errorf("second RemoveBlock = %v, %v; want false", removed, err)
 			}
-			if _, err := s.AddFollower(ctx, follower(tt.id, tt.id+"/inbox", "")); err != nil {
+			if _, err := s.AddFollower(ctx, testFollower(tt.id, tt.id+"/inbox", "")); err != nil {
 				t.Errorf("AddFollower after the block was lifted: %v", err)
 			}
 			s = reopen(t, s, dir)

@@ -42,8 +42,8 @@ func mustAddFollower(t testing.TB, s *Store, f Follower) {
 	}
 }
 
-// follower returns a follower record for the actor id.
-func follower(id, inbox, shared string) Follower {
+// testFollower returns a follower record for the actor id.
+func testFollower(id, inbox, shared string) Follower {
 	return Follower{ActorID: id, Inbox: inbox, SharedInbox: shared, FollowID: id + "#follow",
 		Since: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 }
@@ -187,8 +187,8 @@ func TestRemoveFollower(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTemp(t)
-			mustAddFollower(t, s, follower(ann, ann+"/inbox", ""))
-			mustAddFollower(t, s, follower("https://a.example/users/bob", "https://a.example/users/bob/inbox", ""))
+			mustAddFollower(t, s, testFollower(ann, ann+"/inbox", ""))
+			mustAddFollower(t, s, testFollower("https://a.example/users/bob", "https://a.example/users/bob/inbox", ""))
 			removed, err := s.RemoveFollower(t.Context(), tt.remove)
 			if !errors.Is(err, tt.wantErr) || removed != tt.wantRemoved {
 				t.Errorf("RemoveFollower = %v, %v; want %v, %v", removed, err, tt.wantRemoved, tt.wantErr)
@@ -241,9 +241,9 @@ func TestRemoveFollowersByInbox(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTemp(t)
-			mustAddFollower(t, s, follower(ann, ann+"/inbox", "https://m.example/inbox"))
-			mustAddFollower(t, s, follower(bob, bob+"/inbox", "https://m.example/inbox"))
-			mustAddFollower(t, s, follower(cat, cat+"/inbox", ""))
+			mustAddFollower(t, s, testFollower(ann, ann+"/inbox", "https://m.example/inbox"))
+			mustAddFollower(t, s, testFollower(bob, bob+"/inbox", "https://m.example/inbox"))
+			mustAddFollower(t, s, testFollower(cat, cat+"/inbox", ""))
 			n, err := s.RemoveFollowersByInbox(t.Context(), tt.inbox)
 			if !errors.Is(err, tt.wantErr) || n != tt.wantN {
 				t.Errorf("RemoveFollowersByInbox = %d, %v; want %d, %v", n, err, tt.wantN, tt.wantErr)
@@ -278,7 +278,7 @@ func TestRemoveFollowersOfDomain(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTemp(t)
 			for _, id := range []string{apex, sub, alike, other} {
-				mustAddFollower(t, s, follower(id, id+"/inbox", ""))
+				mustAddFollower(t, s, testFollower(id, id+"/inbox", ""))
 			}
 			n, err := s.RemoveFollowersOfDomain(t.Context(), tt.host)
 			if !errors.Is(err, tt.wantErr) || n != tt.wantN {
@@ -300,10 +300,10 @@ func TestFollowersAndInboxes(t *testing.T) {
 		{
 			name: "shared inbox once, else own inbox, sorted",
 			followers: []Follower{
-				follower("https://z.example/users/z", "https://z.example/users/z/inbox", ""),
-				follower("https://m.example/users/b", "https://m.example/users/b/inbox", "https://m.example/inbox"),
-				follower("https://m.example/users/a", "https://m.example/users/a/inbox", "https://m.example/inbox"),
-				follower("https://a.example/users/a", "https://a.example/users/a/inbox", ""),
+				testFollower("https://z.example/users/z", "https://z.example/users/z/inbox", ""),
+				testFollower("https://m.example/users/b", "https://m.example/users/b/inbox", "https://m.example/inbox"),
+				testFollower("https://m.example/users/a", "https://m.example/users/a/inbox", "https://m.example/inbox"),
+				testFollower("https://a.example/users/a", "https://a.example/users/a/inbox", ""),
 			},
 			wantIDs: []string{"https://a.example/users/a", "https://m.example/users/a", "https://m.example/users/b",
 				"https://z.example/users/z"},
@@ -312,8 +312,8 @@ func TestFollowersAndInboxes(t *testing.T) {
 		{
 			name: "two followers sharing an own inbox",
 			followers: []Follower{
-				follower("https://a.example/users/a", "https://a.example/inbox", ""),
-				follower("https://a.example/users/b", "https://a.example/inbox", ""),
+				testFollower("https://a.example/users/a", "https://a.example/inbox", ""),
+				testFollower("https://a.example/users/b", "https://a.example/inbox", ""),
 			},
 			wantIDs:     []string{"https://a.example/users/a", "https://a.example/users/b"},
 			wantInboxes: []string{"https://a.example/inbox"},
@@ -353,7 +353,7 @@ func TestInboxStateSurvivesReopen(t *testing.T) {
 	ctx := t.Context()
 	s, dir := openTemp(t)
 	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	f := follower("https://a.example/users/a", "https://a.example/users/a/inbox", "https://a.example/inbox")
+	f := testFollower("https://a.example/users/a", "https://a.example/users/a/inbox", "https://a.example/inbox")
 	mustAddFollower(t, s, f)
 	if err := s.AddBlock(ctx, Block{Domain: "spam.example", Created: t0, Reason: "spam"}); err != nil {
 		t.Fatal(err)

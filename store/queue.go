@@ -149,7 +149,7 @@ type DeliverySummary struct {
 }
 
 // Done returns how many of the activity's jobs have finished.
-func (d *DeliverySummary) Done() int { return d.Delivered + d.Gone + d.Rejected + d.Failed }
+func (d DeliverySummary) Done() int { return d.Delivered + d.Gone + d.Rejected + d.Failed }
 
 // FailedDelivery is a job the queue gave up on, kept for the record.
 type FailedDelivery struct {
@@ -183,7 +183,7 @@ type QueueStats struct {
 }
 
 // Unfinished returns how many jobs are still to finish.
-func (s *QueueStats) Unfinished() int { return s.Pending + s.Blocked + s.Retrying + s.Parked }
+func (s QueueStats) Unfinished() int { return s.Pending + s.Blocked + s.Retrying + s.Parked }
 
 // HostQueueStats are the queue's counts for one host.
 type HostQueueStats struct {
@@ -231,26 +231,53 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, a OutgoingActivity, inbox
 		if err := jobs.SetSequence(base + uint64(len(targets))); err != nil {
 			return err
 		}
+		// A job waits when its inbox has an unfinished job of the object.
+		blocked := make([]bool, len(targets))
+		if a.ObjectID != "" {
+			for i, t := range targets {
+				blocked[i] = jobs.Get(chainKey(a.ObjectID, t.inbox)) != nil
+			}
+		}
+		// bbolt holds a transaction's new keys in one node per leaf until
+		// commit, so keys are put in ascending order ('b' < 'j' < 'o'),
+		// each landing at the end: inserting in the middle would make a
+		// large fan-out quadratic.
+		byInbox := make([]int, len(targets))
+		for i := range byInbox {
+			byInbox[i] = i
+		}
+		slices.SortFunc(byInbox, func(x, y int) int { return strings.Compare(targets[x].inbox, targets[y].inbox) })
 		var buf []byte // values stay referenced until commit: carve, never reuse
-		for i, t := range targets {
-			seq := base + uint64(i) + 1
+		value := func(t target) []byte {
 			start := len(buf)
 			buf = appendJobRecord(buf, t.host, t.inbox, a.ID, a.ObjectID, created, 0, 0, "")
-			val := buf[start:len(buf):len(buf)]
+			v := buf[start:len(buf):len(buf)]
 			if len(buf) > 1<<16 {
 				buf = nil
 			}
-			key := readyKey(seq)
-			if a.ObjectID != "" {
-				chain := chainKey(a.ObjectID, t.inbox)
-				if jobs.Get(chain) != nil {
-					key = blockedKey(a.ObjectID, t.inbox, seq)
-				} else if err := jobs.Put(chain, seqBytes(seq)); err != nil {
+			return v
+		}
+		for _, i := range byInbox {
+			if blocked[i] {
+				if err := jobs.Put(blockedKey(a.ObjectID, targets[i].inbox, base+uint64(i)+1), value(targets[i])); err != nil {
 					return err
 				}
 			}
-			if err := jobs.Put(key, val); err != nil {
-				return err
+		}
+		for i, t := range targets {
+			if !blocked[i] {
+				if err := jobs.Put(readyKey(base+uint64(i)+1), value(t)); err != nil {
+					return err
+				}
+			}
+		}
+		if a.ObjectID != "" {
+			for _, i := range byInbox {
+				if !blocked[i] {
+					if err := jobs.Put(chainKey(a.ObjectID, targets[i].inbox), seqBytes(base+uint64(i)+1)); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		if err := tx.Bucket(bucketActivities).Put([]byte(a.ID), a.Body); err != nil {

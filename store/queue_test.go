@@ -417,3 +417,46 @@ func BenchmarkEnqueue10000(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkReadAndFinishJobs(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	inboxes := make([]string, 10000)
+	for i := range inboxes {
+		inboxes[i] = fmt.Sprintf("https://server%d.example/users/u%d/inbox", i%1000, i)
+	}
+	body := []byte(strings.Repeat("x", 1000))
+	n := 0
+	for b.Loop() {
+		n++
+		a := OutgoingActivity{ID: fmt.Sprintf("https://blog.example/a/%d", n), ObjectID: fmt.Sprintf("https://blog.example/p/%d", n), Body: body}
+		b.StopTimer()
+		if _, _, err := s.EnqueueDeliveries(ctx, a, inboxes, t0); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		var from uint64
+		for {
+			jobs, next, end, err := s.ReadyJobs(ctx, from, 40, all)
+			if err != nil {
+				b.Fatal(err)
+			}
+			from = next
+			results := make([]JobResult, len(jobs))
+			for i, j := range jobs {
+				results[i] = JobResult{Job: j, Outcome: Delivered, Attempted: true, At: t0}
+			}
+			if _, err := s.FinishJobs(ctx, results, nil); err != nil {
+				b.Fatal(err)
+			}
+			if end && len(jobs) == 0 {
+				break
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*len(inboxes)), "ns/job")
+}

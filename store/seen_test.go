@@ -71,7 +71,7 @@ func TestMarkSeenConcurrentSameID(t *testing.T) {
 func TestBatchWithAFailingCall(t *testing.T) {
 	ctx := t.Context()
 	s, _ := openTemp(t)
-	mustAddFollower(t, s, follower("https://a.example/users/old", "https://a.example/inbox", ""))
+	mustAddFollower(t, s, testFollower("https://a.example/users/old", "https://a.example/inbox", ""))
 	// Only a full batch runs: the failing call, sent last, starts it.
 	delay, size := s.db.MaxBatchDelay, s.db.MaxBatchSize
 	s.db.MaxBatchDelay, s.db.MaxBatchSize = time.Hour, 5
@@ -87,11 +87,11 @@ func TestBatchWithAFailingCall(t *testing.T) {
 		results <- result{"first MarkSeen", first, err}
 	})
 	wg.Go(func() {
-		added, err := s.AddFollower(ctx, follower("https://a.example/users/new", "https://a.example/inbox", ""))
+		added, err := s.AddFollower(ctx, testFollower("https://a.example/users/new", "https://a.example/inbox", ""))
 		results <- result{"AddFollower of a new actor", added, err}
 	})
 	wg.Go(func() {
-		added, err := s.AddFollower(ctx, follower("https://a.example/users/old", "https://a.example/inbox2", ""))
+		added, err := s.AddFollower(ctx, testFollower("https://a.example/users/old", "https://a.example/inbox2", ""))
 		results <- result{"AddFollower of a follower", !added, err}
 	})
 	wg.Go(func() {

@@ -47,6 +47,14 @@ type Config struct {
 	FediverseProfileLinks              string `toml:"fediverse_profile_links"`
 	FediverseObjectType                string `toml:"fediverse_object_type"`
 	FediverseSecureMode                bool   `toml:"fediverse_secure_mode"`
+	FediverseSections                  string `toml:"fediverse_sections"`
+
+	// Settings of the inbox and of delivery (fediverse.go).
+	AllowPrivateNetworks bool   `toml:"allow_private_networks"`
+	InboxRateLimit       int    `toml:"inbox_rate_limit"`
+	DeliveryWorkers      int    `toml:"delivery_workers"`
+	DeliveryPerHost      int    `toml:"delivery_per_host"`
+	DeliveryMaxAge       string `toml:"delivery_max_age"`
 }
 
 // DefaultConfigFile is read from the working folder when --config is not
@@ -62,6 +70,11 @@ func defaultConfig() Config {
 		LogFormat:   "text",
 		MemoryLimit: "256MiB",
 		FeedItems:   feeds.DefaultItems,
+
+		InboxRateLimit:  100,
+		DeliveryWorkers: 64,
+		DeliveryPerHost: 4,
+		DeliveryMaxAge:  "48h",
 	}
 }
 

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/blogbridge/blogbridge/activitypub"
 	"github.com/blogbridge/blogbridge/content"
@@ -21,6 +21,12 @@ func (c *Config) fediverseSettings() []setting {
 		{name: "fediverse-profile-links", usage: "comma-separated NAME=URL profile links, e.g. Mastodon=https://mastodon.example/@me", str: &c.FediverseProfileLinks},
 		{name: "fediverse-object-type", usage: "type posts are published as: Article or Note", str: &c.FediverseObjectType},
 		{name: "fediverse-secure-mode", usage: "require signed requests for posts and collections", bool: &c.FediverseSecureMode},
+		{name: "fediverse-sections", usage: "comma-separated top-level sections whose posts federate (default the site's main sections)", str: &c.FediverseSections},
+		{name: "allow-private-networks", usage: "let requests to other servers reach loopback and private addresses (tests and local trials only)", bool: &c.AllowPrivateNetworks},
+		{name: "inbox-rate-limit", usage: "activities a second one server may send to the inbox", num: &c.InboxRateLimit},
+		{name: "delivery-workers", usage: "deliveries in flight at once", num: &c.DeliveryWorkers},
+		{name: "delivery-per-host", usage: "deliveries in flight at once to one server", num: &c.DeliveryPerHost},
+		{name: "delivery-max-age", usage: "how long a failing delivery is retried, e.g. 48h", str: &c.DeliveryMaxAge},
 	}
 }
 
@@ -34,6 +40,7 @@ func (c Config) fediverse() (activitypub.Config, error) {
 		AlsoKnownAs:               splitList(c.FediverseAlsoKnownAs),
 		ObjectType:                c.FediverseObjectType,
 		SecureMode:                c.FediverseSecureMode,
+		Sections:                  splitList(c.FediverseSections),
 	}
 	for _, item := range splitList(c.FediverseProfileLinks) {
 		name, u, ok := strings.Cut(item, "=")
@@ -45,10 +52,28 @@ func (c Config) fediverse() (activitypub.Config, error) {
 	if err := ac.Validate(); err != nil {
 		return ac, err
 	}
-	if ac.SecureMode {
-		return ac, errors.New("fediverse-secure-mode: signed requests cannot be verified by this version of blogbridge yet; leave it off")
+	if c.InboxRateLimit < 1 {
+		return ac, fmt.Errorf("inbox-rate-limit %d: want 1 or more activities a second", c.InboxRateLimit)
+	}
+	if c.DeliveryWorkers < 1 || c.DeliveryWorkers > 10_000 {
+		return ac, fmt.Errorf("delivery-workers %d: want 1 to 10000", c.DeliveryWorkers)
+	}
+	if c.DeliveryPerHost < 1 || c.DeliveryPerHost > c.DeliveryWorkers {
+		return ac, fmt.Errorf("delivery-per-host %d: want 1 to delivery-workers (%d)", c.DeliveryPerHost, c.DeliveryWorkers)
+	}
+	if _, err := c.deliveryMaxAge(); err != nil {
+		return ac, err
 	}
 	return ac, nil
+}
+
+// deliveryMaxAge parses the delivery-max-age setting.
+func (c Config) deliveryMaxAge() (time.Duration, error) {
+	d, err := time.ParseDuration(c.DeliveryMaxAge)
+	if err != nil || d < time.Minute {
+		return 0, fmt.Errorf("delivery-max-age %q: want a duration of a minute or more, such as 48h", c.DeliveryMaxAge)
+	}
+	return d, nil
 }
 
 // splitList splits a comma-separated setting, dropping empty items.

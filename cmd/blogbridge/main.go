@@ -24,6 +24,9 @@ every feed reader.
 Usage:
   blogbridge serve   [flags]   serve the site (HTML pages and bundle files)
   blogbridge check   [flags]   read the site and report every problem, by file and line
+  blogbridge followers list|remove       list or remove followers
+  blogbridge block add|remove|list       block servers and accounts
+  blogbridge deliveries [--json]         show the delivery queue
   blogbridge version           print the version
 
 Run "blogbridge COMMAND --help" for a command's flags. Every flag can also be
@@ -48,6 +51,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdServe(ctx, args[1:], stderr)
 	case "check":
 		err = cmdCheck(ctx, args[1:], stdout, stderr)
+	case "followers":
+		err = cmdFollowers(ctx, args[1:], stdout, stderr)
+	case "block":
+		err = cmdBlock(ctx, args[1:], stdout, stderr)
+	case "deliveries":
+		err = cmdDeliveries(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "blogbridge", buildVersion())
 		return 0

@@ -13,8 +13,13 @@ import (
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCmdContext(context.Background(), t, args...)
+}
+
+// runCmdContext runs a command until it ends or ctx is done.
+func runCmdContext(ctx context.Context, t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = run(context.Background(), args, &out, &errb)
+	code = run(ctx, args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

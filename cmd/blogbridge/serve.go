@@ -14,6 +14,7 @@ import (
 	"github.com/blogbridge/blogbridge/activitypub"
 	"github.com/blogbridge/blogbridge/content"
 	"github.com/blogbridge/blogbridge/feeds"
+	"github.com/blogbridge/blogbridge/internal/outbound"
 	"github.com/blogbridge/blogbridge/site"
 	"github.com/blogbridge/blogbridge/store"
 )
@@ -63,13 +64,23 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	client := outbound.New(outbound.Options{
+		AllowPrivate: cfg.AllowPrivateNetworks,
+		UserAgent:    "blogbridge/" + buildVersion() + " (+" + snap.Config.BaseURL + ")",
+	})
+	queue := &lateQueue{}
 	fedi, err := activitypub.NewHandler(ctx, activitypub.Options{
 		Config: fediCfg, Store: st, Snapshot: watcher.Current, Logger: logger, Version: buildVersion(),
+		Client: client, Deliverer: queue,
+		InboxLimits: activitypub.InboxLimits{PerHost: float64(cfg.InboxRateLimit)},
 	})
 	if err != nil {
 		return err
 	}
 	if err := fedi.Sync(ctx); err != nil {
+		return err
+	}
+	if err := queue.start(ctx, cfg, st, client, fedi, logger); err != nil {
 		return err
 	}
 	handler := site.NewHandler(site.Options{Snapshot: watcher.Current, Logger: logger,
@@ -108,13 +119,20 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			seen = logDiagnostics(ctx, logger, s.Diagnostics, seen)
 		}
 	}()
-	go func() {
-		for range watcher.Subscribe() {
-			if err := fedi.Sync(ctx); err != nil && ctx.Err() == nil {
-				logger.Error("recording federated posts failed", slog.String("error", err.Error()))
-			}
-		}
-	}()
+	go publishLoop(ctx, fedi, queue, watcher.Subscribe(), logger)
+
+	adminLn, err := listenAdmin(cfg.Data)
+	if err != nil {
+		return err
+	}
+	adminSrv := &http.Server{
+		Handler: adminHandler(&storeAdmin{st: st, followersChanged: fedi.FollowersChanged,
+			deliveries: queue.statsJSON}, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	go adminSrv.Serve(adminLn)
+	defer adminSrv.Close()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -129,6 +147,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	queue.wait()
 	return nil
 }
 

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blogbridge/blogbridge/internal/fedisim"
+)
+
+// liveServe is blogbridge serve running in the test on a copy of the
+// example site.
+type liveServe struct {
+	url  string // base URL, ending in /
+	site string // the site's folder
+	data string
+	stop func() int
+}
+
+// startServe runs serve on a copy of the example site (or on site when
+// given) with a fresh data folder, on a free loopback port, and waits
+// until it answers.
+func startServe(t testing.TB, site, data string, args ...string) *liveServe {
+	t.Helper()
+	if site == "" {
+		site = filepath.Join(t.TempDir(), "site")
+		if err := os.CopyFS(site, os.DirFS("../../example")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if data == "" {
+		data = t.TempDir()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	base := "http://" + addr + "/"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	all := append([]string{"serve", "--site", site, "--data", data, "--addr", addr, "--base-url", base,
+		"--allow-private-networks", "--log-level", "warn"}, args...)
+	go func() {
+		code := run(ctx, all, os.Stdout, os.Stderr)
+		done <- code
+	}()
+	stop := sync.OnceValue(func() int { cancel(); return <-done })
+	ls := &liveServe{url: base, site: site, data: data, stop: stop}
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "ap/actor")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d before answering", code)
+		default:
+		}
+		if i == 400 {
+			ls.stop()
+			t.Fatal("serve did not answer within 20s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Cleanup(func() { ls.stop() })
+	return ls
+}
+
+// follow makes every actor of sim follow the blog and waits for the
+// Accepts.
+func (ls *liveServe) follow(t testing.TB, sim *fedisim.Sim) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	for _, a := range sim.Actors() {
+		status, err := sim.Send(ctx, a, ls.url+"ap/shared-inbox", sim.Follow(a, ls.url+"ap/actor"), fedisim.Cavage)
+		if err != nil || status != http.StatusAccepted {
+			t.Fatalf("follow by %s: %d %v", a.ID, status, err)
+		}
+	}
+	n := len(sim.Actors())
+	if err := sim.WaitFor(ctx, func(s fedisim.Stats) bool { return s.ByType["Accept"] >= n }); err != nil {
+		t.Fatalf("accepts: %v (stats %+v)", err, sim.Stats())
+	}
+}
+
+// writePost saves a post in the site's posts section.
+func (ls *liveServe) writePost(t testing.TB, name, title, body string) {
+	t.Helper()
+	text := fmt.Sprintf("---\ntitle: %q\ndate: 2025-06-01T10:00:00Z\ntags: [testing]\n---\n\n%s\n", title, body)
+	p := filepath.Join(ls.site, "content", "posts", name)
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, p); err != nil { // as editors save
+		t.Fatal(err)
+	}
+}
+
+// waitType waits until sim's inboxes accepted n activities of type kind.
+func waitType(t testing.TB, sim *fedisim.Sim, kind string, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := sim.WaitFor(ctx, func(s fedisim.Stats) bool { return s.ByType[kind] >= n }); err != nil {
+		t.Fatalf("waiting for %d %s: %v (stats %+v)", n, kind, err, sim.Stats())
+	}
+}
+
+func TestPublishEndToEnd(t *testing.T) {
+	sim, err := fedisim.Start(t.Context(), fedisim.Options{Servers: 2, ActorsPerServer: 2, Keys: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	ls := startServe(t, "", "")
+	ls.follow(t, sim)
+	// The posts there before federation started were recorded, not sent.
+	if st := sim.Stats(); st.ByType["Create"] != 0 {
+		t.Fatalf("the archive was sent: %+v", st.ByType)
+	}
+
+	ls.writePost(t, "fresh.md", "Fresh post", "Brand new.")
+	waitType(t, sim, "Create", 2) // one per server: the shared inboxes
+	ls.writePost(t, "fresh.md", "Fresh post", "Brand new, and edited.")
+	waitType(t, sim, "Update", 2)
+	if err := os.Remove(filepath.Join(ls.site, "content", "posts", "fresh.md")); err != nil {
+		t.Fatal(err)
+	}
+	waitType(t, sim, "Delete", 2)
+
+	st := sim.Stats()
+	if st.RejectedTotal != 0 || st.Duplicates != 0 {
+		t.Fatalf("rejected or duplicated deliveries: %+v", st)
+	}
+	// Order per inbox: Create, Update, Delete; each once.
+	byInbox := map[string][]string{}
+	for _, d := range sim.Deliveries() {
+		if d.Type != "Accept" {
+			byInbox[d.Inbox] = append(byInbox[d.Inbox], d.Type)
+		}
+	}
+	if len(byInbox) != 2 {
+		t.Fatalf("deliveries went to %d inboxes, want the 2 shared inboxes: %v", len(byInbox), byInbox)
+	}
+	for inbox, types := range byInbox {
+		if !slices.Equal(types, []string{"Create", "Update", "Delete"}) {
+			t.Errorf("%s got %v", inbox, types)
+		}
+	}
+	// The removed post answers 410 with a Tombstone.
+	var gone string
+	for _, d := range sim.Deliveries() {
+		if d.Type == "Delete" {
+			gone = d.Object
+		}
+	}
+	resp, err := http.Get(gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGone {
+		t.Fatalf("GET %s: %d, want 410", gone, resp.StatusCode)
+	}
+	if code := ls.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+}
+
+// BenchmarkSaveToInbox measures the time from saving a new post to its
+// Create arriving in a follower's inbox, through serve, the watcher, the
+// ledger, the queue, signing and the simulated server's verification.
+// It reports the median and the 99th percentile.
+func BenchmarkSaveToInbox(b *testing.B) {
+	sim, err := fedisim.Start(b.Context(), fedisim.Options{Keys: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	ls := startServe(b, "", "")
+	ls.follow(b, sim)
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		start := time.Now()
+		ls.writePost(b, "bench-"+strconv.Itoa(i)+".md", "Bench "+strconv.Itoa(i), "Text.")
+		waitType(b, sim, "Create", i)
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-p50")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "ms-p99")
+}
