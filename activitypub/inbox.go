@@ -73,7 +73,7 @@ type inbox struct {
 // with.
 func (h *Handler) newInbox(opts Options) *inbox {
 	f := &fetcher{client: opts.Client, keyID: h.KeyID, key: h.key.Private, now: h.now}
-	res := newKeyResolver(f, h.store, h.now)
+	res := newKeyResolver(f, h.store, h.now, h.logger)
 	limits := opts.InboxLimits
 	if limits.PerHost <= 0 {
 		limits.PerHost = 100
@@ -341,6 +341,9 @@ func acceptID(u actorURLs, followID string) string {
 // remoteActor returns a remote actor's inboxes, from the store when it
 // was fetched recently, else fetched now.
 func (h *Handler) remoteActor(ctx context.Context, id string) (store.RemoteActor, error) {
+	if ra, ok := h.inbox.resolver.actor(id); ok && h.now().Sub(ra.Fetched) < keyMaxAge {
+		return ra, nil
+	}
 	ra, ok, err := h.store.RemoteActor(ctx, id)
 	if err != nil {
 		return ra, err
@@ -353,18 +356,34 @@ func (h *Handler) remoteActor(ctx context.Context, id string) (store.RemoteActor
 		return ra, refuse(http.StatusBadRequest, "the actor %s could not be fetched: %v", id, err)
 	}
 	var doc remoteActorDoc
-	if err := json.Unmarshal(body, &doc); err != nil || doc.ID != id || !isHTTPURL(doc.Inbox) {
-		return ra, refuse(http.StatusBadRequest, "the actor %s has no inbox", id)
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return ra, refuse(http.StatusBadRequest, "the actor %s is not JSON", id)
 	}
-	ra = store.RemoteActor{ID: id, Inbox: doc.Inbox, SharedInbox: doc.Endpoints.SharedInbox,
-		PreferredUsername: doc.PreferredUsername, Fetched: h.now().UTC()}
-	if sh, ok := urlHost(ra.SharedInbox); !ok || !sameHost(sh, id) {
+	ra, err = docToRemoteActor(&doc, id, h.now().UTC())
+	if err != nil {
+		return ra, refuse(http.StatusBadRequest, "%v", err)
+	}
+	h.inbox.resolver.rememberActor(ra)
+	return ra, h.store.PutRemoteActor(ctx, ra)
+}
+
+// docToRemoteActor reads the inboxes of the actor id from its document:
+// the inbox must be on the actor's server; a shared inbox elsewhere is
+// dropped.
+func docToRemoteActor(doc *remoteActorDoc, id string, now time.Time) (store.RemoteActor, error) {
+	host, ok := urlHost(id)
+	if !ok || doc.ID != id {
+		return store.RemoteActor{}, fmt.Errorf("the document at %s is not that actor", id)
+	}
+	if !sameHost(host, doc.Inbox) {
+		return store.RemoteActor{}, fmt.Errorf("the actor %s has no inbox on its server", id)
+	}
+	ra := store.RemoteActor{ID: id, Inbox: doc.Inbox, SharedInbox: doc.Endpoints.SharedInbox,
+		PreferredUsername: doc.PreferredUsername, Fetched: now}
+	if !sameHost(host, ra.SharedInbox) {
 		ra.SharedInbox = ""
 	}
-	if ih, _ := urlHost(ra.Inbox); !sameHost(ih, id) {
-		return ra, refuse(http.StatusBadRequest, "the actor %s has its inbox on another server", id)
-	}
-	return ra, h.store.PutRemoteActor(ctx, ra)
+	return ra, nil
 }
 
 // sameHost reports whether the URL u is on host.

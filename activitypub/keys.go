@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -124,9 +125,14 @@ type keyResolver struct {
 	store *store.Store
 	now   func() time.Time
 
+	logger *slog.Logger
+
 	mu     sync.Mutex
 	keys   map[string]cachedKey
+	actors map[string]store.RemoteActor
 	flight map[string]*keyCall
+	// pending counts the writes of persist still running.
+	pending sync.WaitGroup
 }
 
 var _ httpsig.KeyResolver = (*keyResolver)(nil)
@@ -143,9 +149,10 @@ type keyCall struct {
 	err  error
 }
 
-func newKeyResolver(f *fetcher, st *store.Store, now func() time.Time) *keyResolver {
-	return &keyResolver{fetch: f, store: st, now: now,
-		keys: make(map[string]cachedKey), flight: make(map[string]*keyCall)}
+func newKeyResolver(f *fetcher, st *store.Store, now func() time.Time, logger *slog.Logger) *keyResolver {
+	return &keyResolver{fetch: f, store: st, now: now, logger: logger,
+		keys: make(map[string]cachedKey), actors: make(map[string]store.RemoteActor),
+		flight: make(map[string]*keyCall)}
 }
 
 // ResolveKey returns the key with id keyID. With refresh, or when the key
@@ -254,18 +261,52 @@ func (kr *keyResolver) fetchKey(ctx context.Context, keyID string) (*httpsig.Pub
 	if err != nil {
 		return nil, fmt.Errorf("activitypub: key %s: %w", keyID, err)
 	}
-	if err := kr.store.PutRemoteKey(ctx, rk); err != nil {
-		return nil, fmt.Errorf("activitypub: %w", err)
+	var ra *store.RemoteActor
+	if a, err := docToRemoteActor(&doc, owner, now); err == nil {
+		ra = &a
+		kr.rememberActor(a)
 	}
-	if doc.ID == owner && isHTTPURL(doc.Inbox) {
-		ra := store.RemoteActor{ID: doc.ID, Inbox: doc.Inbox, SharedInbox: doc.Endpoints.SharedInbox,
-			PreferredUsername: doc.PreferredUsername, Fetched: now}
-		if err := kr.store.PutRemoteActor(ctx, ra); err != nil {
-			return nil, fmt.Errorf("activitypub: %w", err)
-		}
-	}
+	kr.persist(ctx, rk, ra)
 	kr.remember(key, now)
 	return key, nil
+}
+
+// persist keeps a fetched key, and the actor it came with, in the store,
+// in the background: they are a cache, and the request that fetched them
+// need not wait for the disk.
+func (kr *keyResolver) persist(ctx context.Context, rk store.RemoteKey, ra *store.RemoteActor) {
+	kr.pending.Add(1)
+	go func() {
+		defer kr.pending.Done()
+		ctx := context.WithoutCancel(ctx)
+		if err := kr.store.PutRemoteKey(ctx, rk); err != nil {
+			kr.logger.Warn("activitypub: caching a remote key failed", slog.String("key", rk.ID), slog.String("error", err.Error()))
+		}
+		if ra == nil {
+			return
+		}
+		if err := kr.store.PutRemoteActor(ctx, *ra); err != nil {
+			kr.logger.Warn("activitypub: caching a remote actor failed", slog.String("actor", ra.ID), slog.String("error", err.Error()))
+		}
+	}()
+}
+
+// rememberActor keeps a fetched actor in memory.
+func (kr *keyResolver) rememberActor(ra store.RemoteActor) {
+	kr.mu.Lock()
+	if len(kr.actors) >= keyCacheSize {
+		clear(kr.actors)
+	}
+	kr.actors[ra.ID] = ra
+	kr.mu.Unlock()
+}
+
+// actor returns an actor fetched with its key, if it is in memory.
+func (kr *keyResolver) actor(id string) (store.RemoteActor, bool) {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	ra, ok := kr.actors[id]
+	return ra, ok
 }
 
 // remember keeps key in memory, forgetting every key when the cache is
