@@ -62,7 +62,9 @@ type OutgoingActivity struct {
 // Job is one delivery of an activity to one inbox, as the queue holds it.
 type Job struct {
 	// Seq identifies the job while it is queued.
-	Seq        uint64
+	Seq uint64
+	// ActivityID and ObjectID are the activity's and its object's ids;
+	// Inbox is where it goes.
 	ActivityID string
 	ObjectID   string
 	Inbox      string
@@ -185,7 +187,8 @@ type QueueStats struct {
 // Unfinished returns how many jobs are still to finish.
 func (s QueueStats) Unfinished() int { return s.Pending + s.Blocked + s.Retrying + s.Parked }
 
-// HostQueueStats are the queue's counts for one host.
+// HostQueueStats are the queue's counts for one host, as QueueStats
+// defines them.
 type HostQueueStats struct {
 	Host     string `json:"host"`
 	Pending  int    `json:"pending,omitempty"`
@@ -225,7 +228,13 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, a OutgoingActivity, inbox
 		return 0, invalid, nil
 	}
 	created := now.UnixNano()
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	// A small enqueue, like the Accept of a follow, shares its commit with
+	// others made at the same time; a fan-out commits on its own.
+	update := s.db.Update
+	if len(targets) <= smallEnqueue {
+		update = s.db.Batch
+	}
+	err = update(func(tx *bolt.Tx) error {
 		jobs := tx.Bucket(bucketJobs)
 		base := jobs.Sequence()
 		if err := jobs.SetSequence(base + uint64(len(targets))); err != nil {
@@ -304,6 +313,11 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, a OutgoingActivity, inbox
 	}
 	return len(targets), invalid, nil
 }
+
+// smallEnqueue is the most jobs an enqueue may have to be batched with
+// others; the function bbolt batches may run twice, which the enqueue
+// allows, since it reads everything it writes from the transaction.
+const smallEnqueue = 16
 
 // target is an inbox and its host.
 type target struct{ inbox, host string }
