@@ -55,6 +55,9 @@ type Config struct {
 	DeliveryWorkers      int    `toml:"delivery_workers"`
 	DeliveryPerHost      int    `toml:"delivery_per_host"`
 	DeliveryMaxAge       string `toml:"delivery_max_age"`
+	// MetricsAddr is where Prometheus metrics are served, at /metrics;
+	// empty for nowhere.
+	MetricsAddr string `toml:"metrics_addr"`
 }
 
 // DefaultConfigFile is read from the working folder when --config is not

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ func (c *Config) fediverseSettings() []setting {
 		{name: "delivery-workers", usage: "deliveries in flight at once", num: &c.DeliveryWorkers},
 		{name: "delivery-per-host", usage: "deliveries in flight at once to one server", num: &c.DeliveryPerHost},
 		{name: "delivery-max-age", usage: "how long a failing delivery is retried, e.g. 48h", str: &c.DeliveryMaxAge},
+		{name: "metrics-addr", usage: "HOST:PORT to serve Prometheus metrics on, at /metrics (e.g. 127.0.0.1:9090); empty for none", str: &c.MetricsAddr},
 	}
 }
 
@@ -63,6 +65,11 @@ func (c Config) fediverse() (activitypub.Config, error) {
 	}
 	if _, err := c.deliveryMaxAge(); err != nil {
 		return ac, err
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return ac, fmt.Errorf("metrics-addr %q: want HOST:PORT, e.g. 127.0.0.1:9090", c.MetricsAddr)
+		}
 	}
 	return ac, nil
 }

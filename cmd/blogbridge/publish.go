@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"text/tabwriter"
 	"time"
 
@@ -97,6 +98,19 @@ func (lq *lateQueue) statsJSON(ctx context.Context) (json.RawMessage, error) {
 		return nil, err
 	}
 	return json.Marshal(st)
+}
+
+// metricsHandler serves the queue's metrics in Prometheus text format.
+func (lq *lateQueue) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		if lq.q == nil {
+			return
+		}
+		lq.q.WriteMetrics(w)
+	})
+	return mux
 }
 
 // publishLoop brings followers up to date: now, after every new snapshot,

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,7 +129,8 @@ func TestPublishEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close()
-	ls := startServe(t, "", "")
+	metrics := freeAddr(t)
+	ls := startServe(t, "", "", "--metrics-addr", metrics)
 	ls.follow(t, sim)
 	// The posts there before federation started were recorded, not sent.
 	if st := sim.Stats(); st.ByType["Create"] != 0 {
@@ -177,9 +180,36 @@ func TestPublishEndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusGone {
 		t.Fatalf("GET %s: %d, want 410", gone, resp.StatusCode)
 	}
+	// 4 Accepts, then a Create, an Update and a Delete to 2 shared inboxes;
+	// a delivery is counted once its outcome is committed, soon after.
+	const want = `blogbridge_delivery_finished_total{outcome="delivered"} 10`
+	var text []byte
+	for i := 0; i < 100 && !strings.Contains(string(text), want); i++ {
+		time.Sleep(20 * time.Millisecond)
+		resp, err := http.Get("http://" + metrics + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if !strings.Contains(string(text), want) {
+		t.Errorf("metrics do not count 10 deliveries:\n%s", text)
+	}
 	if code := ls.stop(); code != 0 {
 		t.Fatalf("serve exited %d", code)
 	}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 // BenchmarkSaveToInbox measures the time from saving a new post to its

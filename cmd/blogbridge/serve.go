@@ -133,6 +133,15 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	go adminSrv.Serve(adminLn)
 	defer adminSrv.Close()
+	if cfg.MetricsAddr != "" {
+		metricsLn, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		metricsSrv := &http.Server{Handler: queue.metricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go metricsSrv.Serve(metricsLn)
+		defer metricsSrv.Close()
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
