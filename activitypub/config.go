@@ -43,6 +43,9 @@ type Config struct {
 	// empty means the site's main sections (params.mainSections, else the
 	// section with the most posts, as Hugo decides).
 	Sections []string
+	// Tags, when set, limits federation further to posts with at least
+	// one of these tags (compared without case).
+	Tags []string
 	// PageSize is how many activities a page of the outbox holds (default
 	// 20).
 	PageSize int

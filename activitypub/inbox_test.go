@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -465,3 +466,33 @@ func setBody(r *http.Request, body []byte) {
 }
 
 func netListen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
+func TestFederatedSectionsAndTags(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // permalink paths, sorted
+	}{
+		{"main sections", Config{}, []string{"/es/posts/hello/", "/posts/hello/", "/posts/spoilers/", "/posts/stream-days/"}},
+		{"one section", Config{Sections: []string{"notes"}}, []string{"/notes/quick/"}},
+		{"a tag, any case", Config{Tags: []string{"webassembly"}}, []string{"/posts/stream-days/"}},
+		{"a tag of nothing", Config{Tags: []string{"nothing"}}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, tc.cfg)
+			idx, err := f.h.current(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for p := range idx.byPath {
+				got = append(got, p)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("federated %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -285,6 +285,11 @@ func federatedPages(snap *content.Snapshot, cfg Config, now time.Time) ([]candid
 			if len(cfg.Sections) > 0 && !slices.Contains(cfg.Sections, p.Section) {
 				continue
 			}
+			if len(cfg.Tags) > 0 && !slices.ContainsFunc(p.Tags(), func(t string) bool {
+				return slices.ContainsFunc(cfg.Tags, func(want string) bool { return strings.EqualFold(t, want) })
+			}) {
+				continue
+			}
 			due := p.PublishDate
 			if due.IsZero() {
 				due = p.Date

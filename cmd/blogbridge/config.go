@@ -48,6 +48,7 @@ type Config struct {
 	FediverseObjectType                string `toml:"fediverse_object_type"`
 	FediverseSecureMode                bool   `toml:"fediverse_secure_mode"`
 	FediverseSections                  string `toml:"fediverse_sections"`
+	FediverseTags                      string `toml:"fediverse_tags"`
 
 	// Settings of the inbox and of delivery (fediverse.go).
 	AllowPrivateNetworks bool   `toml:"allow_private_networks"`

@@ -23,6 +23,7 @@ func (c *Config) fediverseSettings() []setting {
 		{name: "fediverse-object-type", usage: "type posts are published as: Article or Note", str: &c.FediverseObjectType},
 		{name: "fediverse-secure-mode", usage: "require signed requests for posts and collections", bool: &c.FediverseSecureMode},
 		{name: "fediverse-sections", usage: "comma-separated top-level sections whose posts federate (default the site's main sections)", str: &c.FediverseSections},
+		{name: "fediverse-tags", usage: "comma-separated tags: only posts with one of them federate (default every post of the sections)", str: &c.FediverseTags},
 		{name: "allow-private-networks", usage: "let requests to other servers reach loopback and private addresses (tests and local trials only)", bool: &c.AllowPrivateNetworks},
 		{name: "inbox-rate-limit", usage: "activities a second one server may send to the inbox", num: &c.InboxRateLimit},
 		{name: "delivery-workers", usage: "deliveries in flight at once", num: &c.DeliveryWorkers},
@@ -43,6 +44,7 @@ func (c Config) fediverse() (activitypub.Config, error) {
 		ObjectType:                c.FediverseObjectType,
 		SecureMode:                c.FediverseSecureMode,
 		Sections:                  splitList(c.FediverseSections),
+		Tags:                      splitList(c.FediverseTags),
 	}
 	for _, item := range splitList(c.FediverseProfileLinks) {
 		name, u, ok := strings.Cut(item, "=")
