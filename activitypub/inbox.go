@@ -303,39 +303,109 @@ func (h *Handler) onFollow(ctx context.Context, idx *index, a *remoteActivity) e
 	}
 	f := store.Follower{ActorID: a.Actor, Inbox: actor.Inbox, SharedInbox: actor.SharedInbox,
 		FollowID: a.ID, Since: h.now().UTC()}
+	if h.cfg.ManuallyApprovesFollowers {
+		if _, following, err := h.store.Follower(ctx, a.Actor); err != nil || !following {
+			if err != nil {
+				return err
+			}
+			// The writer approves it, or not, with blogbridge followers.
+			return h.store.AddFollowRequest(ctx, f)
+		}
+	}
+	return h.acceptFollow(ctx, idx.urls, f)
+}
+
+// acceptFollow makes f a follower and sends the Accept of its follow.
+func (h *Handler) acceptFollow(ctx context.Context, u actorURLs, f store.Follower) error {
 	if _, err := h.store.AddFollower(ctx, f); err != nil {
 		return err
 	}
 	h.FollowersChanged()
-	body, err := toJSON(followToAccept(idx.urls, a))
+	return h.answerFollow(ctx, u, f, true)
+}
+
+// answerFollow sends the Accept, or the Reject, of f's follow to f.
+func (h *Handler) answerFollow(ctx context.Context, u actorURLs, f store.Follower, accept bool) error {
+	body, err := toJSON(followToAnswer(u, f, accept))
 	if err != nil {
 		return err
 	}
-	out := Outgoing{ID: acceptID(idx.urls, a.ID), ObjectID: a.ID, Body: body}
-	return h.inbox.deliver.Deliver(ctx, out, []string{actor.Inbox})
+	out := Outgoing{ID: answerID(u, f.FollowID, accept), ObjectID: f.FollowID, Body: body}
+	return h.inbox.deliver.Deliver(ctx, out, []string{f.Inbox})
 }
 
-// followToAccept is the Accept of the Follow a.
-func followToAccept(u actorURLs, a *remoteActivity) vocab.ActivityStreamsAccept {
+// ErrNoFollowRequest is returned by ApproveFollower and RejectFollower for
+// an actor without a pending follow request.
+var ErrNoFollowRequest = errors.New("activitypub: no follow request from that actor")
+
+// ApproveFollower accepts the pending follow request of actor: it becomes
+// a follower and is sent the Accept.
+func (h *Handler) ApproveFollower(ctx context.Context, actor string) error {
+	return h.answerRequest(ctx, actor, true)
+}
+
+// RejectFollower turns down the pending follow request of actor, and
+// tells its server.
+func (h *Handler) RejectFollower(ctx context.Context, actor string) error {
+	return h.answerRequest(ctx, actor, false)
+}
+
+func (h *Handler) answerRequest(ctx context.Context, actor string, accept bool) error {
+	if h.inbox == nil {
+		return errors.New("activitypub: the inbox is off")
+	}
+	idx, err := h.current(ctx)
+	if err != nil {
+		return err
+	}
+	f, ok, err := h.store.TakeFollowRequest(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNoFollowRequest, actor)
+	}
+	if accept {
+		return h.acceptFollow(ctx, idx.urls, f)
+	}
+	return h.answerFollow(ctx, idx.urls, f, false)
+}
+
+// followToAnswer is the Accept (or Reject) of f's Follow.
+func followToAnswer(u actorURLs, f store.Follower, accept bool) vocab.Type {
 	follow := streams.NewActivityStreamsFollow()
-	setID(follow, mustURL(a.ID))
-	follow.SetActivityStreamsActor(actorOf(mustURL(a.Actor)))
+	setID(follow, mustURL(f.FollowID))
+	follow.SetActivityStreamsActor(actorOf(mustURL(f.ActorID)))
 	follow.SetActivityStreamsObject(objectOf(mustURL(u.actor)))
-	acc := streams.NewActivityStreamsAccept()
-	setID(acc, mustURL(acceptID(u, a.ID)))
-	acc.SetActivityStreamsActor(actorOf(mustURL(u.actor)))
-	acc.SetActivityStreamsTo(toOf(mustURL(a.Actor)))
 	op := streams.NewActivityStreamsObjectProperty()
 	op.AppendActivityStreamsFollow(follow)
+	id, actor, to := mustURL(answerID(u, f.FollowID, accept)), actorOf(mustURL(u.actor)), toOf(mustURL(f.ActorID))
+	if !accept {
+		rej := streams.NewActivityStreamsReject()
+		setID(rej, id)
+		rej.SetActivityStreamsActor(actor)
+		rej.SetActivityStreamsTo(to)
+		rej.SetActivityStreamsObject(op)
+		return rej
+	}
+	acc := streams.NewActivityStreamsAccept()
+	setID(acc, id)
+	acc.SetActivityStreamsActor(actor)
+	acc.SetActivityStreamsTo(to)
 	acc.SetActivityStreamsObject(op)
 	return acc
 }
 
-// acceptID is the id of the Accept of the follow with id followID: stable,
-// so accepting the same follow twice sends the same activity.
-func acceptID(u actorURLs, followID string) string {
+// answerID is the id of the Accept (or Reject) of the follow with id
+// followID: stable, so answering the same follow twice sends the same
+// activity.
+func answerID(u actorURLs, followID string, accept bool) string {
 	sum := sha256.Sum256([]byte(followID))
-	return u.actor + "#accepts/" + hex.EncodeToString(sum[:12])
+	kind := "#accepts/"
+	if !accept {
+		kind = "#rejects/"
+	}
+	return u.actor + kind + hex.EncodeToString(sum[:12])
 }
 
 // remoteActor returns a remote actor's inboxes, from the store when it
@@ -428,8 +498,11 @@ func (h *Handler) onDelete(ctx context.Context, a *remoteActivity) error {
 	return err
 }
 
-// removeFollower removes actor from the followers.
+// removeFollower removes actor from the followers, and its follow request.
 func (h *Handler) removeFollower(ctx context.Context, actor string) error {
+	if _, _, err := h.store.TakeFollowRequest(ctx, actor); err != nil {
+		return err
+	}
 	removed, err := h.store.RemoveFollower(ctx, actor)
 	if removed {
 		h.FollowersChanged()

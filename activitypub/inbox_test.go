@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -58,7 +59,7 @@ type inboxFixture struct {
 	actor   string // the blog's actor id
 }
 
-func newInboxFixture(t *testing.T, client outbound.Options, simOpts fedisim.Options) *inboxFixture {
+func newInboxFixture(t *testing.T, client outbound.Options, simOpts fedisim.Options, cfg ...Config) *inboxFixture {
 	t.Helper()
 	if simOpts.Now == nil {
 		simOpts.Now = func() time.Time { return testNow }
@@ -69,7 +70,11 @@ func newInboxFixture(t *testing.T, client outbound.Options, simOpts fedisim.Opti
 	}
 	t.Cleanup(func() { sim.Close() })
 	d := &recordingDeliverer{}
-	f := newFixture(t, Config{}, func(o *Options) {
+	var c Config
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	f := newFixture(t, c, func(o *Options) {
 		o.Client = outbound.New(client)
 		o.Deliverer = d
 	})
@@ -494,5 +499,43 @@ func TestFederatedSectionsAndTags(t *testing.T) {
 				t.Fatalf("federated %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestInboxFollowRequests(t *testing.T) {
+	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{ActorsPerServer: 2, Keys: 1},
+		Config{ManuallyApprovesFollowers: true})
+	alice, bob := fx.sim.Actors()[0], fx.sim.Actors()[1]
+	ctx := t.Context()
+	for _, a := range []*fedisim.Actor{alice, bob} {
+		fx.send(a, fx.sim.Follow(a, fx.actor), fedisim.Cavage, http.StatusAccepted)
+	}
+	if n := len(fx.followers()); n != 0 || len(fx.deliver.all()) != 0 {
+		t.Fatalf("a locked blog took %d followers and sent %d activities", n, len(fx.deliver.all()))
+	}
+	if reqs, err := fx.store.FollowRequests(ctx); err != nil || len(reqs) != 2 {
+		t.Fatalf("requests %+v, %v", reqs, err)
+	}
+	if err := fx.h.ApproveFollower(ctx, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.h.RejectFollower(ctx, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.h.RejectFollower(ctx, bob.ID); !errors.Is(err, ErrNoFollowRequest) {
+		t.Fatalf("rejecting twice: %v", err)
+	}
+	if fs := fx.followers(); len(fs) != 1 || fs[0].ActorID != alice.ID {
+		t.Fatalf("followers %+v, want alice", fs)
+	}
+	var types []string
+	for _, s := range fx.deliver.all() {
+		var a struct{ Type string }
+		json.Unmarshal(s.Body, &a)
+		types = append(types, a.Type+" to "+s.inboxes[0])
+	}
+	want := []string{"Accept to " + alice.Inbox, "Reject to " + bob.Inbox}
+	if !slices.Equal(types, want) {
+		t.Fatalf("sent %v, want %v", types, want)
 	}
 }

@@ -17,6 +17,7 @@ import (
 // Options configure a Queue. Store, Client, KeyID and Key are required;
 // zero values of the others take the defaults.
 type Options struct {
+	// Store keeps the queue.
 	Store *store.Store
 	// Client sends every request.
 	Client *outbound.Client

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -417,7 +418,7 @@ func (r *runner) admit(jobs []store.Job, now time.Time) {
 			if b := r.bodies[j.ActivityID]; b != nil {
 				b.refs++
 				hj.body = b.body
-			} else if !contains(missing, j.ActivityID) {
+			} else if !slices.Contains(missing, j.ActivityID) {
 				missing = append(missing, j.ActivityID)
 			}
 			send = append(send, hj)
@@ -465,15 +466,6 @@ func earlier(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // parkOpenHosts settles, as parked, the jobs next in line whose host went
@@ -698,7 +690,9 @@ func (r *runner) forget(hj *heldJob) {
 	}
 	h := r.hosts[j.Host]
 	h.held--
-	if h.skipped && h.held < r.hostCap {
+	// Reads passed over jobs of the host: read again once it has room for
+	// many, not for each one, since a read goes over every job passed.
+	if h.skipped && h.held <= r.hostCap/2 {
 		h.skipped = false
 		r.dueDirty = true
 		if r.readyRewind != 0 {

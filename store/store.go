@@ -21,7 +21,7 @@ const FileName = "blogbridge.db"
 const pidFileName = "blogbridge.pid"
 
 // SchemaVersion is the version of the layout this code reads and writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 var (
 	bucketMeta = []byte("meta")
@@ -41,6 +41,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	2: createBuckets(bucketFollowers, bucketActors, bucketRemoteKeys, bucketBlocks,
 		bucketSeen, bucketInteractions),
 	3: createBuckets(bucketActivities, bucketJobs, bucketWaiting, bucketSent),
+	4: createBuckets(bucketRequests), // requests.go
 }
 
 // Buckets of schema version 3: the inbox's state.

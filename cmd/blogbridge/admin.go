@@ -13,7 +13,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+
+	"github.com/blogbridge/blogbridge/activitypub"
 
 	"github.com/blogbridge/blogbridge/store"
 )
@@ -35,6 +38,9 @@ type admin interface {
 	AddBlock(ctx context.Context, b store.Block) error
 	RemoveBlock(ctx context.Context, b store.Block) (bool, error)
 	Deliveries(ctx context.Context) (json.RawMessage, error)
+	FollowRequests(ctx context.Context) ([]store.Follower, error)
+	// AnswerRequest approves (or rejects) the follow request of actor.
+	AnswerRequest(ctx context.Context, actor string, approve bool) error
 }
 
 // storeAdmin works on the open store: in serve, behind the socket, or in
@@ -45,6 +51,9 @@ type storeAdmin struct {
 	followersChanged func()
 	// deliveries reports the delivery queue.
 	deliveries func(ctx context.Context) (json.RawMessage, error)
+	// answer approves or rejects a follow request; nil when serve is not
+	// running, since the answer is delivered to the follower's server.
+	answer func(ctx context.Context, actor string, approve bool) error
 }
 
 var _ admin = (*storeAdmin)(nil)
@@ -77,6 +86,17 @@ func (a *storeAdmin) Deliveries(ctx context.Context) (json.RawMessage, error) {
 	return a.deliveries(ctx)
 }
 
+func (a *storeAdmin) FollowRequests(ctx context.Context) ([]store.Follower, error) {
+	return a.st.FollowRequests(ctx)
+}
+
+func (a *storeAdmin) AnswerRequest(ctx context.Context, actor string, approve bool) error {
+	if a.answer == nil {
+		return errors.New("start blogbridge serve first: approving or rejecting sends the answer to the follower's server")
+	}
+	return a.answer(ctx, actor, approve)
+}
+
 // adminHandler serves a over HTTP, for the socket.
 func adminHandler(a admin, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
@@ -96,6 +116,19 @@ func adminHandler(a admin, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("DELETE /followers", func(w http.ResponseWriter, r *http.Request) {
 		removed, err := a.RemoveFollower(r.Context(), r.URL.Query().Get("actor"))
 		reply(w, r, removed, err)
+	})
+	mux.HandleFunc("GET /requests", func(w http.ResponseWriter, r *http.Request) {
+		fs, err := a.FollowRequests(r.Context())
+		reply(w, r, fs, err)
+	})
+	mux.HandleFunc("POST /requests", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		err := a.AnswerRequest(r.Context(), q.Get("actor"), q.Get("approve") == "true")
+		if errors.Is(err, activitypub.ErrNoFollowRequest) {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		reply(w, r, true, err)
 	})
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		bs, err := a.Blocks(r.Context())
@@ -204,6 +237,16 @@ func (a *socketAdmin) RemoveBlock(ctx context.Context, b store.Block) (bool, err
 	var removed bool
 	path := "/blocks?domain=" + queryEscape(b.Domain) + "&actor=" + queryEscape(b.Actor)
 	return removed, a.call(ctx, http.MethodDelete, path, nil, &removed)
+}
+
+func (a *socketAdmin) FollowRequests(ctx context.Context) ([]store.Follower, error) {
+	var fs []store.Follower
+	return fs, a.call(ctx, http.MethodGet, "/requests", nil, &fs)
+}
+
+func (a *socketAdmin) AnswerRequest(ctx context.Context, actor string, approve bool) error {
+	var ok bool
+	return a.call(ctx, http.MethodPost, "/requests?actor="+queryEscape(actor)+"&approve="+strconv.FormatBool(approve), nil, &ok)
 }
 
 func (a *socketAdmin) Deliveries(ctx context.Context) (json.RawMessage, error) {

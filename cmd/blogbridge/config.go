@@ -56,6 +56,8 @@ type Config struct {
 	DeliveryWorkers      int    `toml:"delivery_workers"`
 	DeliveryPerHost      int    `toml:"delivery_per_host"`
 	DeliveryMaxAge       string `toml:"delivery_max_age"`
+	DeliveryBackoffBase  string `toml:"delivery_backoff_base"`
+	DeliveryBackoffMax   string `toml:"delivery_backoff_max"`
 	// MetricsAddr is where Prometheus metrics are served, at /metrics;
 	// empty for nowhere.
 	MetricsAddr string `toml:"metrics_addr"`
@@ -79,6 +81,9 @@ func defaultConfig() Config {
 		DeliveryWorkers: 64,
 		DeliveryPerHost: 4,
 		DeliveryMaxAge:  "48h",
+
+		DeliveryBackoffBase: "1m",
+		DeliveryBackoffMax:  "6h",
 	}
 }
 
@@ -264,6 +269,9 @@ func (c Config) validate(forServe bool) error {
 		return errors.New("data: must not be empty")
 	}
 	if _, err := c.fediverse(); err != nil {
+		return err
+	}
+	if err := c.validateDelivery(); err != nil {
 		return err
 	}
 	if c.FeedItems < 0 {

@@ -29,6 +29,8 @@ func (c *Config) fediverseSettings() []setting {
 		{name: "delivery-workers", usage: "deliveries in flight at once", num: &c.DeliveryWorkers},
 		{name: "delivery-per-host", usage: "deliveries in flight at once to one server", num: &c.DeliveryPerHost},
 		{name: "delivery-max-age", usage: "how long a failing delivery is retried, e.g. 48h", str: &c.DeliveryMaxAge},
+		{name: "delivery-backoff-base", usage: "wait before the first retry of a failed delivery; each retry waits twice as long", str: &c.DeliveryBackoffBase},
+		{name: "delivery-backoff-max", usage: "longest wait between retries of a delivery", str: &c.DeliveryBackoffMax},
 		{name: "metrics-addr", usage: "HOST:PORT to serve Prometheus metrics on, at /metrics (e.g. 127.0.0.1:9090); empty for none", str: &c.MetricsAddr},
 	}
 }
@@ -56,33 +58,55 @@ func (c Config) fediverse() (activitypub.Config, error) {
 	if err := ac.Validate(); err != nil {
 		return ac, err
 	}
-	if c.InboxRateLimit < 1 {
-		return ac, fmt.Errorf("inbox-rate-limit %d: want 1 or more activities a second", c.InboxRateLimit)
-	}
-	if c.DeliveryWorkers < 1 || c.DeliveryWorkers > 10_000 {
-		return ac, fmt.Errorf("delivery-workers %d: want 1 to 10000", c.DeliveryWorkers)
-	}
-	if c.DeliveryPerHost < 1 || c.DeliveryPerHost > c.DeliveryWorkers {
-		return ac, fmt.Errorf("delivery-per-host %d: want 1 to delivery-workers (%d)", c.DeliveryPerHost, c.DeliveryWorkers)
-	}
-	if _, err := c.deliveryMaxAge(); err != nil {
-		return ac, err
-	}
-	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			return ac, fmt.Errorf("metrics-addr %q: want HOST:PORT, e.g. 127.0.0.1:9090", c.MetricsAddr)
-		}
-	}
 	return ac, nil
 }
 
-// deliveryMaxAge parses the delivery-max-age setting.
-func (c Config) deliveryMaxAge() (time.Duration, error) {
-	d, err := time.ParseDuration(c.DeliveryMaxAge)
-	if err != nil || d < time.Minute {
-		return 0, fmt.Errorf("delivery-max-age %q: want a duration of a minute or more, such as 48h", c.DeliveryMaxAge)
+// validateDelivery checks the settings of the inbox and of delivery.
+func (c Config) validateDelivery() error {
+	if c.InboxRateLimit < 1 {
+		return fmt.Errorf("inbox-rate-limit %d: want 1 or more activities a second", c.InboxRateLimit)
 	}
-	return d, nil
+	if c.DeliveryWorkers < 1 || c.DeliveryWorkers > 10_000 {
+		return fmt.Errorf("delivery-workers %d: want 1 to 10000", c.DeliveryWorkers)
+	}
+	if c.DeliveryPerHost < 1 || c.DeliveryPerHost > c.DeliveryWorkers {
+		return fmt.Errorf("delivery-per-host %d: want 1 to delivery-workers (%d)", c.DeliveryPerHost, c.DeliveryWorkers)
+	}
+	if _, err := c.deliveryTimes(); err != nil {
+		return err
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("metrics-addr %q: want HOST:PORT, e.g. 127.0.0.1:9090", c.MetricsAddr)
+		}
+	}
+	return nil
+}
+
+// deliveryTimes are the durations of the delivery settings.
+type deliveryTimes struct{ maxAge, backoffBase, backoffMax time.Duration }
+
+// deliveryTimes parses the delivery settings that are durations.
+func (c Config) deliveryTimes() (deliveryTimes, error) {
+	var dt deliveryTimes
+	for _, s := range []struct {
+		name, value string
+		into        *time.Duration
+	}{
+		{"delivery-max-age", c.DeliveryMaxAge, &dt.maxAge},
+		{"delivery-backoff-base", c.DeliveryBackoffBase, &dt.backoffBase},
+		{"delivery-backoff-max", c.DeliveryBackoffMax, &dt.backoffMax},
+	} {
+		d, err := time.ParseDuration(s.value)
+		if err != nil || d <= 0 {
+			return dt, fmt.Errorf("%s %q: want a duration such as 30s, 1m or 48h", s.name, s.value)
+		}
+		*s.into = d
+	}
+	if dt.backoffMax < dt.backoffBase {
+		return dt, fmt.Errorf("delivery-backoff-max %s: want at least delivery-backoff-base (%s)", dt.backoffMax, dt.backoffBase)
+	}
+	return dt, nil
 }
 
 // splitList splits a comma-separated setting, dropping empty items.

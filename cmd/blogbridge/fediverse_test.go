@@ -62,7 +62,11 @@ func TestInvalidFediverseSettings(t *testing.T) {
 		{"object type", []string{"--fediverse-object-type", "Page"}, "fediverse-object-type"},
 		{"profile link without name", []string{"--fediverse-profile-links", "https://m.example/@me"}, "fediverse-profile-links"},
 		{"also known as", []string{"--fediverse-also-known-as", "@me@m.example"}, "fediverse-also-known-as"},
-		{"secure mode", []string{"--fediverse-secure-mode"}, "fediverse-secure-mode"},
+		{"inbox rate limit", []string{"--inbox-rate-limit", "0"}, "inbox-rate-limit"},
+		{"per host over workers", []string{"--delivery-workers", "2", "--delivery-per-host", "4"}, "delivery-per-host"},
+		{"max age", []string{"--delivery-max-age", "soon"}, "delivery-max-age"},
+		{"back-off", []string{"--delivery-backoff-base", "-1s"}, "delivery-backoff-base"},
+		{"metrics address", []string{"--metrics-addr", "nope"}, "metrics-addr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

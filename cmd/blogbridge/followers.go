@@ -17,8 +17,13 @@ import (
 const followersUsage = `Usage:
   blogbridge followers list [--json] [--data DIR]     list the blog's followers
   blogbridge followers remove ACTOR [--data DIR]      remove a follower by actor URL
+  blogbridge followers requests [--json] [--data DIR] list follow requests waiting for approval
+  blogbridge followers approve ACTOR [--data DIR]     accept a follow request
+  blogbridge followers reject ACTOR [--data DIR]      turn down a follow request
 
-These work while serve runs (through it) and when it is stopped.
+Requests wait for approval when fediverse-manually-approves-followers is
+set. These work while serve runs (through it) and when it is stopped;
+approve and reject need serve running, as they answer the follower's server.
 `
 
 func cmdFollowers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,22 +41,46 @@ func cmdFollowers(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	switch args[0] {
-	case "list":
+	case "list", "requests":
 		if len(rest) > 0 {
 			return usageError{fmt.Errorf("unexpected argument %q", rest[0])}
 		}
-	case "remove":
+	case "remove", "approve", "reject":
 		if len(rest) != 1 || !isActorURL(rest[0]) {
 			return usageError{errors.New("want the actor URL of the follower, e.g. https://mastodon.example/users/alice")}
 		}
 	default:
-		return usageError{fmt.Errorf("unknown subcommand %q; want list or remove", args[0])}
+		return usageError{fmt.Errorf("unknown subcommand %q; want list, remove, requests, approve or reject", args[0])}
 	}
 	a, closeAdmin, err := openAdmin(ctx, data)
 	if err != nil {
 		return err
 	}
 	defer closeAdmin()
+	switch args[0] {
+	case "approve", "reject":
+		if err := a.AnswerRequest(ctx, rest[0], args[0] == "approve"); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%sd the follow request of %s\n", strings.TrimSuffix(args[0], "e"), rest[0])
+		return nil
+	case "requests":
+		reqs, err := a.FollowRequests(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, reqs)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACTOR\tASKED")
+		for _, f := range reqs {
+			fmt.Fprintf(tw, "%s\t%s\n", f.ActorID, f.Since.Local().Format(time.DateTime))
+		}
+		tw.Flush()
+		fmt.Fprintf(stdout, "%d follow requests\n", len(reqs))
+		return nil
+	}
 	if args[0] == "remove" {
 		removed, err := a.RemoveFollower(ctx, rest[0])
 		if err != nil {

@@ -35,18 +35,20 @@ func (lq *lateQueue) start(ctx context.Context, cfg Config, st *store.Store, cli
 	if err != nil {
 		return err
 	}
-	maxAge, err := cfg.deliveryMaxAge()
+	times, err := cfg.deliveryTimes()
 	if err != nil {
 		return err
 	}
 	q, err := delivery.New(delivery.Options{
-		Store:   st,
-		Client:  client,
-		KeyID:   fedi.KeyID(),
-		Key:     key.Private,
-		Workers: cfg.DeliveryWorkers,
-		PerHost: cfg.DeliveryPerHost,
-		MaxAge:  maxAge,
+		Store:       st,
+		Client:      client,
+		KeyID:       fedi.KeyID(),
+		Key:         key.Private,
+		Workers:     cfg.DeliveryWorkers,
+		PerHost:     cfg.DeliveryPerHost,
+		MaxAge:      times.maxAge,
+		BackoffBase: times.backoffBase,
+		BackoffMax:  times.backoffMax,
 		OnGone: func(ctx context.Context, inbox string) {
 			n, err := st.RemoveFollowersByInbox(ctx, inbox)
 			if err != nil {

@@ -127,7 +127,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	adminSrv := &http.Server{
 		Handler: adminHandler(&storeAdmin{st: st, followersChanged: fedi.FollowersChanged,
-			deliveries: queue.statsJSON}, logger),
+			deliveries: queue.statsJSON,
+			answer: func(ctx context.Context, actor string, approve bool) error {
+				if approve {
+					return fedi.ApproveFollower(ctx, actor)
+				}
+				return fedi.RejectFollower(ctx, actor)
+			}}, logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}

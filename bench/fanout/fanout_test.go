@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+)
+
+// TestCrashResumesDelivery kills serve with SIGKILL in the middle of a
+// fan-out to 200 distinct inboxes, slowed down to two requests at a time,
+// restarts it on the same data folder and checks that every inbox gets
+// the post, that nothing was lost at the crash (each inbox had the post or
+// a job in the store) and that only the deliveries in flight at the crash
+// were sent twice.
+func TestCrashResumesDelivery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds blogbridge and runs it as a subprocess")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
+	defer cancel()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc scenario
+	for _, s := range scenarios() {
+		if s.name == "crash" {
+			sc = s
+		}
+	}
+	o := options{scenario: "crash", servers: 20, actors: 10, workers: 2, perHost: 1, killAt: 0.5, root: root}
+	var out bytes.Buffer
+	e := &env{opts: o, sc: sc, dir: t.TempDir(), out: &out, stderr: &out, report: newReport(&out)}
+	defer func() {
+		e.close()
+		t.Logf("harness output:\n%s", out.String())
+	}()
+	if err := e.prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := crash(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.arrived >= res.inboxes || res.queued == 0 {
+		t.Fatalf("the kill did not land in the middle of the fan-out: %d of %d inboxes had the post, %d jobs queued",
+			res.arrived, res.inboxes, res.queued)
+	}
+	if res.lost != 0 {
+		t.Errorf("%d inboxes neither had the post nor a job in the store after the crash", res.lost)
+	}
+	if res.missing != 0 {
+		t.Errorf("%d of %d inboxes did not get the post after the restart", res.missing, res.inboxes)
+	}
+	if res.strayDuplicates != 0 {
+		t.Errorf("%d of %d duplicates went to inboxes whose delivery was not in flight at the crash",
+			res.strayDuplicates, res.duplicates)
+	}
+	if err := e.serve.stop(10 * time.Second); err != nil {
+		t.Errorf("serve after the restart: %v", err)
+	}
+}

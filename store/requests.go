@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bucketRequests holds the follow requests waiting for the writer's
+// approval, when the actor approves followers by hand; keyed by actor id.
+var bucketRequests = []byte("follow_requests")
+
+// AddFollowRequest records a follow waiting for approval, replacing an
+// earlier request of the same actor. It fails with ErrBlocked for a
+// blocked actor.
+func (s *Store) AddFollowRequest(ctx context.Context, f Follower) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: add follow request %s: %w", f.ActorID, err)
+	}
+	if err := checkKey("follower actor id", f.ActorID); err != nil {
+		return err
+	}
+	if f.Inbox == "" {
+		return fmt.Errorf("%w: follower %s has no inbox", ErrInvalidID, f.ActorID)
+	}
+	raw, err := json.Marshal(&f)
+	if err != nil {
+		return fmt.Errorf("store: add follow request %s: %w", f.ActorID, err)
+	}
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		if blockedIn(tx, f.ActorID) {
+			return fmt.Errorf("%w: %s", ErrBlocked, f.ActorID)
+		}
+		return tx.Bucket(bucketRequests).Put([]byte(f.ActorID), raw)
+	})
+	if err != nil {
+		return fmt.Errorf("store: add follow request %s: %w", f.ActorID, err)
+	}
+	return nil
+}
+
+// FollowRequests returns the follow requests waiting for approval, oldest
+// first.
+func (s *Store) FollowRequests(ctx context.Context) ([]Follower, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: read follow requests: %w", err)
+	}
+	var out []Follower
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRequests).ForEach(func(k, v []byte) error {
+			var f Follower
+			if err := json.Unmarshal(v, &f); err != nil {
+				return fmt.Errorf("request %q: %w", k, err)
+			}
+			out = append(out, f)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read follow requests: %w", err)
+	}
+	slices.SortFunc(out, func(a, b Follower) int { return a.Since.Compare(b.Since) })
+	return out, nil
+}
+
+// TakeFollowRequest removes the follow request of actorID and returns it;
+// false when there is none.
+func (s *Store) TakeFollowRequest(ctx context.Context, actorID string) (Follower, bool, error) {
+	var f Follower
+	if err := ctx.Err(); err != nil {
+		return f, false, fmt.Errorf("store: take follow request %s: %w", actorID, err)
+	}
+	found := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRequests)
+		raw := b.Get([]byte(actorID))
+		if raw == nil {
+			return nil
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return err
+		}
+		found = true
+		return b.Delete([]byte(actorID))
+	})
+	if err != nil {
+		return f, false, fmt.Errorf("store: take follow request %s: %w", actorID, err)
+	}
+	return f, found, nil
+}
