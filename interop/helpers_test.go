@@ -2,7 +2,6 @@ package interop
 
 import (
 	"bytes"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/blogbridge/blogbridge/internal/loopback"
 )
 
 // need skips the test when a tool is missing, except in CI, where the
@@ -74,7 +75,12 @@ func startBlogbridge(t *testing.T, addr, base string) {
 	}
 	t.Cleanup(func() {
 		serve.Process.Signal(os.Interrupt)
+		stopped := time.AfterFunc(time.Minute, func() {
+			t.Error("blogbridge did not stop within a minute of SIGINT")
+			serve.Process.Kill()
+		})
 		serve.Wait()
+		stopped.Stop()
 		if t.Failed() {
 			t.Logf("blogbridge output:\n%s", logs.String())
 		}
@@ -82,15 +88,18 @@ func startBlogbridge(t *testing.T, addr, base string) {
 	waitReady(t, "http://"+addr+"/ap/actor")
 }
 
+// testClient bounds every request a test makes to a server it started, so
+// that a server that hangs fails the test instead of stalling the run.
+var testClient = &http.Client{Timeout: 10 * time.Second}
+
 // freeAddr returns a loopback address with a port nothing listens on.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // waitReady polls u until it answers 200.
@@ -98,7 +107,7 @@ func waitReady(t *testing.T, u string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(u)
+		resp, err := testClient.Get(u)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

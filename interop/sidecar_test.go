@@ -185,7 +185,7 @@ func checkSidecar(t *testing.T, front string) {
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := testClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/blogbridge/blogbridge/delivery"
 	"github.com/blogbridge/blogbridge/internal/fedisim"
+	"github.com/blogbridge/blogbridge/internal/loopback"
 	"github.com/blogbridge/blogbridge/store"
 )
 
@@ -232,12 +232,11 @@ func (e *env) startServe(ctx context.Context) error {
 	// The port is found free, closed and handed to serve, so another
 	// process may take it in between: then the first start tries another.
 	for try := 1; ; try++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		addr, err := loopback.FreeAddr()
 		if err != nil {
 			return err
 		}
-		e.addr = ln.Addr().String()
-		ln.Close()
+		e.addr = addr
 		e.base = "http://" + e.addr + "/"
 		err = e.startServeOn(ctx)
 		if err == nil || try == 3 || !strings.Contains(err.Error(), "address already in use") {

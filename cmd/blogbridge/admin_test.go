@@ -102,7 +102,7 @@ func TestAdminCommandsThroughServe(t *testing.T) {
 	}
 	exerciseAdmin(t, data)
 	cancel()
-	if code := <-done; code != 0 {
+	if code := waitExit(t, done); code != 0 {
 		t.Fatalf("serve exited %d", code)
 	}
 }

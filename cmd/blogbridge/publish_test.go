@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/blogbridge/blogbridge/internal/fedisim"
+	"github.com/blogbridge/blogbridge/internal/loopback"
 )
 
 // liveServe is blogbridge serve running in the test on a copy of the
@@ -41,12 +41,7 @@ func startServe(t testing.TB, site, data string, args ...string) *liveServe {
 	if data == "" {
 		data = t.TempDir()
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	base := "http://" + addr + "/"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -56,10 +51,10 @@ func startServe(t testing.TB, site, data string, args ...string) *liveServe {
 		code := run(ctx, all, os.Stdout, os.Stderr)
 		done <- code
 	}()
-	stop := sync.OnceValue(func() int { cancel(); return <-done })
+	stop := sync.OnceValue(func() int { cancel(); return waitExit(t, done) })
 	ls := &liveServe{url: base, site: site, data: data, stop: stop}
 	for i := 0; ; i++ {
-		resp, err := http.Get(base + "ap/actor")
+		resp, err := testClient.Get(base + "ap/actor")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -172,7 +167,7 @@ func TestPublishEndToEnd(t *testing.T) {
 			gone = d.Object
 		}
 	}
-	resp, err := http.Get(gone)
+	resp, err := testClient.Get(gone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +181,7 @@ func TestPublishEndToEnd(t *testing.T) {
 	var text []byte
 	for i := 0; i < 100 && !strings.Contains(string(text), want); i++ {
 		time.Sleep(20 * time.Millisecond)
-		resp, err := http.Get("http://" + metrics + "/metrics")
+		resp, err := testClient.Get("http://" + metrics + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,15 +196,30 @@ func TestPublishEndToEnd(t *testing.T) {
 	}
 }
 
+// waitExit waits for the exit code of a serve that was told to stop, at
+// most a minute: serve drains within seconds, so a longer wait is a hang.
+func waitExit(t testing.TB, done <-chan int) int {
+	select {
+	case code := <-done:
+		return code
+	case <-time.After(time.Minute):
+		t.Error("serve did not stop within a minute of its context's end")
+		return -1
+	}
+}
+
+// testClient bounds every request a test makes to a server it started, so
+// that a server that hangs fails the test instead of stalling the run.
+var testClient = &http.Client{Timeout: 10 * time.Second}
+
 // freeAddr returns a loopback address with a port free a moment ago.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // BenchmarkSaveToInbox measures the time from saving a new post to its
