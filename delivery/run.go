@@ -485,15 +485,22 @@ func (r *runner) parkOpenHosts(now time.Time) {
 	}
 }
 
-// promote gives free slots of h to its queued jobs.
+// promote gives free slots of h to its queued jobs. They go to the front of
+// the line: a slot frees when a request of the host ends, and the job sent
+// next then finds that request's connection idle rather than closed for
+// want of room in the pool.
 func (r *runner) promote(h *hostState) {
-	for h.slots < r.q.opts.PerHost && len(h.queue) > 0 {
-		hj := h.queue[0]
-		h.queue[0] = nil
-		h.queue = h.queue[1:]
-		h.slots++
-		r.runnable = append(r.runnable, hj)
+	n := 0
+	for h.slots+n < r.q.opts.PerHost && n < len(h.queue) {
+		n++
 	}
+	if n == 0 {
+		return
+	}
+	h.slots += n
+	r.runnable = slices.Insert(r.runnable, 0, h.queue[:n]...)
+	clear(h.queue[:n])
+	h.queue = h.queue[n:]
 }
 
 // parkResult is the outcome of parking j: it waits for its host until it

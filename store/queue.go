@@ -322,8 +322,15 @@ const smallEnqueue = 16
 // target is an inbox and its host.
 type target struct{ inbox, host string }
 
-// spreadInboxes returns the distinct valid inboxes, ordered round-robin by
-// host (hosts in order of first appearance), and the invalid ones.
+// hostRun is how many of one host's inboxes a fan-out queues in a row.
+// Jobs of a host that run together reuse its connections; runs from
+// different hosts alternate, so that a large host does not hold back the
+// small ones behind it.
+const hostRun = 16
+
+// spreadInboxes returns the distinct valid inboxes, grouped in runs of up to
+// hostRun inboxes of one host, the runs ordered round-robin by host (hosts in
+// order of first appearance), and the invalid inboxes.
 func spreadInboxes(inboxes []string) (out []target, invalid []string) {
 	seen := make(map[string]struct{}, len(inboxes))
 	byHost := make(map[string][]string)
@@ -344,10 +351,11 @@ func spreadInboxes(inboxes []string) (out []target, invalid []string) {
 		byHost[host] = append(byHost[host], in)
 	}
 	out = make([]target, 0, len(seen)-len(invalid))
-	for round := 0; len(out) < cap(out); round++ {
+	for round := 0; len(out) < cap(out); round += hostRun {
 		for _, h := range hosts {
-			if list := byHost[h]; round < len(list) {
-				out = append(out, target{inbox: list[round], host: h})
+			list := byHost[h]
+			for _, in := range list[min(round, len(list)):min(round+hostRun, len(list))] {
+				out = append(out, target{inbox: in, host: h})
 			}
 		}
 	}

@@ -90,12 +90,12 @@ func TestEnqueueDeliveries(t *testing.T) {
 			t.Errorf("job host %q", j.Host)
 		}
 	}
-	// A host's inboxes are spread among the other hosts'.
+	// A host's inboxes are queued together, so they share connections.
 	want := []string{
 		"https://a.example/users/1/inbox",
-		"https://b.example/inbox",
 		"https://a.example/users/2/inbox",
 		"https://A.example/users/3/inbox",
+		"https://b.example/inbox",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("ready jobs to\n%q\nwant\n%q", got, want)
@@ -459,4 +459,27 @@ func BenchmarkReadAndFinishJobs(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*len(inboxes)), "ns/job")
+}
+
+// TestSpreadInboxes checks that a host's inboxes are queued in runs of at
+// most hostRun, the runs of the hosts taking turns.
+func TestSpreadInboxes(t *testing.T) {
+	var inboxes []string
+	for i := range hostRun + 2 {
+		inboxes = append(inboxes, fmt.Sprintf("https://big.example/users/%d/inbox", i))
+	}
+	inboxes = append(inboxes, "https://small.example/inbox", "https://big.example/users/0/inbox")
+	out, invalid := spreadInboxes(inboxes)
+	if len(invalid) != 0 {
+		t.Fatalf("invalid %q", invalid)
+	}
+	var hosts []string
+	for _, tg := range out {
+		hosts = append(hosts, tg.host)
+	}
+	want := slices.Repeat([]string{"big.example"}, hostRun)
+	want = append(want, "small.example", "big.example", "big.example")
+	if !slices.Equal(hosts, want) {
+		t.Errorf("hosts in order %q, want %q", hosts, want)
+	}
 }

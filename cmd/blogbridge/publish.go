@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -102,9 +103,13 @@ func (lq *lateQueue) statsJSON(ctx context.Context) (json.RawMessage, error) {
 	return json.Marshal(st)
 }
 
-// metricsHandler serves the queue's metrics in Prometheus text format.
+// metricsHandler serves the queue's metrics in Prometheus text format, and
+// Go's profiles under /debug/pprof/ for looking into a busy server.
 func (lq *lateQueue) metricsHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		if lq.q == nil {

@@ -72,7 +72,7 @@ func New(opts Options) *Client {
 		Proxy:                 nil, // a proxy would dial on our behalf, past the check
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          256,
+		MaxIdleConns:          1024,
 		MaxIdleConnsPerHost:   8,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   5 * time.Second,
