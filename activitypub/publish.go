@@ -2,10 +2,8 @@ package activitypub
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/go-fed/activity/streams"
@@ -126,43 +124,25 @@ func (h *Handler) Publish(ctx context.Context, d Deliverer) (PublishResult, erro
 	return res, nil
 }
 
-// Announce queues a Create of an archived post, the one at permalink, so
-// followers get it although it was published before federation started.
-// It fails for a post that is not federated or was sent already.
+// Announce queues a Create of an archived post, the one at permalink (a
+// URL or its path), so followers get it although it was published before
+// federation started. It fails, with store.ErrNotArchived, for a post that
+// is not federated or was sent already.
 func (h *Handler) Announce(ctx context.Context, d Deliverer, permalink string) error {
-	idx, err := h.current(ctx)
-	if err != nil {
+	if err := h.markForAnnounce(ctx, permalink); err != nil {
 		return err
 	}
-	if err := h.markForAnnounce(ctx, idx, permalink); err != nil {
-		return err
-	}
-	_, err = h.Publish(ctx, d)
+	_, err := h.Publish(ctx, d)
 	return err
 }
 
-// markForAnnounce clears what the ledger says was sent for the archived
-// post at permalink.
-func (h *Handler) markForAnnounce(ctx context.Context, idx *index, permalink string) error {
+// markForAnnounce has the ledger forget that the archived post at
+// permalink was recorded without being sent.
+func (h *Handler) markForAnnounce(ctx context.Context, permalink string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	e := idx.byPath[urlPath(permalink)]
-	if e == nil {
-		return fmt.Errorf("activitypub: %s is not a federated post", permalink)
-	}
-	records, err := h.store.Objects(ctx)
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(records, func(r store.Object) bool { return r.ID == e.id })
-	switch {
-	case i < 0:
-		return fmt.Errorf("activitypub: %s is not in the ledger", permalink)
-	case records[i].Sent != store.SentArchived:
-		return fmt.Errorf("activitypub: %s was sent to followers already (%s)", permalink, records[i].Sent)
-	}
-	records[i].Sent = "" // Publish sends it as new
-	return h.store.PutObjects(ctx, records[i:i+1])
+	_, err := h.store.MarkForAnnounce(ctx, urlPath(permalink))
+	return err
 }
 
 // NextChange returns when the federated posts change without any file

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -161,4 +162,56 @@ func (s *Store) PutObjects(ctx context.Context, objs []Object) error {
 		return fmt.Errorf("store: write objects: %w", err)
 	}
 	return nil
+}
+
+// ErrNotArchived is returned by MarkForAnnounce for an address that is not
+// an archived post.
+var ErrNotArchived = errors.New("not an archived post")
+
+// MarkForAnnounce finds the live post whose permalink has the URL path
+// path, which must be archived (recorded when federation started and never
+// sent), and clears what the ledger says was sent, so that the next
+// publishing sends the post to followers as new. It returns the record as
+// it was.
+func (s *Store) MarkForAnnounce(ctx context.Context, path string) (Object, error) {
+	if err := ctx.Err(); err != nil {
+		return Object{}, fmt.Errorf("store: announce %s: %w", path, err)
+	}
+	var found Object
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketObjects)
+		var key []byte
+		err := b.ForEach(func(k, v []byte) error {
+			var o Object
+			if err := json.Unmarshal(v, &o); err != nil {
+				return fmt.Errorf("record %q: %w", k, err)
+			}
+			if u, err := url.Parse(o.Permalink); err == nil && u.Path == path && !o.Deleted() {
+				found, key = o, k
+			}
+			return nil
+		})
+		switch {
+		case err != nil:
+			return err
+		case key == nil:
+			return fmt.Errorf("%w: no federated post has the address %s", ErrNotArchived, path)
+		case found.Sent == "":
+			return fmt.Errorf("%w: %s is waiting to be sent already", ErrNotArchived, found.Permalink)
+		case found.Sent != SentArchived:
+			return fmt.Errorf("%w: %s was sent to followers already (%s, %s)", ErrNotArchived, found.Permalink,
+				found.Sent, found.SentAt.Format(time.RFC3339))
+		}
+		o := found
+		o.Sent = ""
+		v, err := json.Marshal(&o)
+		if err != nil {
+			return err
+		}
+		return b.Put(key, v)
+	})
+	if err != nil {
+		return Object{}, fmt.Errorf("store: announce %s: %w", path, err)
+	}
+	return found, nil
 }

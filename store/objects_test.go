@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -84,5 +85,38 @@ func TestFollowerCount(t *testing.T) {
 	}
 	if n, err := s.FollowerCount(t.Context()); err != nil || n != 3 {
 		t.Errorf("FollowerCount = %d, %v, want 3", n, err)
+	}
+}
+
+func TestMarkForAnnounce(t *testing.T) {
+	ctx := t.Context()
+	s, _ := openTemp(t)
+	t0 := time.Date(2025, 5, 18, 19, 40, 0, 0, time.UTC)
+	objs := []Object{
+		{ID: "old", Permalink: "https://x/posts/old/", Published: t0, Sent: SentArchived},
+		{ID: "new", Permalink: "https://x/posts/new/", Published: t0, Sent: SentCreate, SentAt: t0},
+		{ID: "gone", Permalink: "https://x/posts/gone/", Published: t0, Sent: SentArchived, DeletedAt: t0},
+	}
+	if err := s.PutObjects(ctx, objs); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.MarkForAnnounce(ctx, "/posts/old/"); err != nil || o.ID != "old" {
+		t.Fatalf("MarkForAnnounce(old) = %+v, %v", o, err)
+	}
+	for _, path := range []string{"/posts/old/", "/posts/new/", "/posts/gone/", "/posts/none/"} {
+		if _, err := s.MarkForAnnounce(ctx, path); !errors.Is(err, ErrNotArchived) {
+			t.Errorf("MarkForAnnounce(%s): %v, want ErrNotArchived", path, err)
+		}
+	}
+	got, err := s.Objects(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]string{}
+	for _, o := range got {
+		sent[o.ID] = o.Sent
+	}
+	if want := map[string]string{"old": "", "new": SentCreate, "gone": SentArchived}; !reflect.DeepEqual(sent, want) {
+		t.Errorf("sent = %v, want %v", sent, want)
 	}
 }

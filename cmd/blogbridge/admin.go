@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,6 +42,9 @@ type admin interface {
 	FollowRequests(ctx context.Context) ([]store.Follower, error)
 	// AnswerRequest approves (or rejects) the follow request of actor.
 	AnswerRequest(ctx context.Context, actor string, approve bool) error
+	// Announce sends the archived post at permalink to followers: at once
+	// when serve runs (queued is true), else when it next starts.
+	Announce(ctx context.Context, permalink string) (queued bool, err error)
 }
 
 // storeAdmin works on the open store: in serve, behind the socket, or in
@@ -54,6 +58,9 @@ type storeAdmin struct {
 	// answer approves or rejects a follow request; nil when serve is not
 	// running, since the answer is delivered to the follower's server.
 	answer func(ctx context.Context, actor string, approve bool) error
+	// announce sends an archived post to followers; nil when serve is not
+	// running.
+	announce func(ctx context.Context, permalink string) error
 }
 
 var _ admin = (*storeAdmin)(nil)
@@ -97,6 +104,18 @@ func (a *storeAdmin) AnswerRequest(ctx context.Context, actor string, approve bo
 	return a.answer(ctx, actor, approve)
 }
 
+func (a *storeAdmin) Announce(ctx context.Context, permalink string) (bool, error) {
+	if a.announce != nil {
+		return true, a.announce(ctx, permalink)
+	}
+	u, err := url.Parse(permalink)
+	if err != nil {
+		return false, fmt.Errorf("%w: %q is not a URL", store.ErrNotArchived, permalink)
+	}
+	_, err = a.st.MarkForAnnounce(ctx, u.Path)
+	return false, err
+}
+
 // adminHandler serves a over HTTP, for the socket.
 func adminHandler(a admin, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
@@ -129,6 +148,14 @@ func adminHandler(a admin, logger *slog.Logger) http.Handler {
 			return
 		}
 		reply(w, r, true, err)
+	})
+	mux.HandleFunc("POST /announce", func(w http.ResponseWriter, r *http.Request) {
+		queued, err := a.Announce(r.Context(), r.URL.Query().Get("url"))
+		if errors.Is(err, store.ErrNotArchived) {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		reply(w, r, queued, err)
 	})
 	mux.HandleFunc("GET /blocks", func(w http.ResponseWriter, r *http.Request) {
 		bs, err := a.Blocks(r.Context())
@@ -247,6 +274,11 @@ func (a *socketAdmin) FollowRequests(ctx context.Context) ([]store.Follower, err
 func (a *socketAdmin) AnswerRequest(ctx context.Context, actor string, approve bool) error {
 	var ok bool
 	return a.call(ctx, http.MethodPost, "/requests?actor="+queryEscape(actor)+"&approve="+strconv.FormatBool(approve), nil, &ok)
+}
+
+func (a *socketAdmin) Announce(ctx context.Context, permalink string) (bool, error) {
+	var queued bool
+	return queued, a.call(ctx, http.MethodPost, "/announce?url="+queryEscape(permalink), nil, &queued)
 }
 
 func (a *socketAdmin) Deliveries(ctx context.Context) (json.RawMessage, error) {

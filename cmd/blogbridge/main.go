@@ -22,12 +22,15 @@ const usage = `blogbridge makes a Hugo-style blog followable from the fediverse 
 every feed reader.
 
 Usage:
-  blogbridge serve   [flags]   serve the site (HTML pages and bundle files)
-  blogbridge check   [flags]   read the site and report every problem, by file and line
-  blogbridge followers list|remove       list or remove followers
-  blogbridge block add|remove|list       block servers and accounts
-  blogbridge deliveries [--json]         show the delivery queue
-  blogbridge version           print the version
+  blogbridge serve [flags]                  serve the site, its feeds and its fediverse actor
+  blogbridge check [flags]                  read the site and report every problem, by file and line
+  blogbridge followers list|remove          list or remove followers
+  blogbridge followers requests|approve|reject
+                                            answer follow requests (locked accounts)
+  blogbridge block add|remove|list          block servers and accounts
+  blogbridge announce URL...                send posts from before federation started to followers
+  blogbridge deliveries [--json]            show the delivery queue
+  blogbridge version                        print the version
 
 Run "blogbridge COMMAND --help" for a command's flags. Every flag can also be
 set in blogbridge.toml (--config) or as a BLOGBRIDGE_* environment variable.
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdFollowers(ctx, args[1:], stdout, stderr)
 	case "block":
 		err = cmdBlock(ctx, args[1:], stdout, stderr)
+	case "announce":
+		err = cmdAnnounce(ctx, args[1:], stdout, stderr)
 	case "deliveries":
 		err = cmdDeliveries(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

@@ -166,6 +166,49 @@ func publishLoop(ctx context.Context, fedi *activitypub.Handler, d activitypub.D
 	}
 }
 
+const announceUsage = `Usage: blogbridge announce URL... [--data DIR]
+
+Send posts to followers that blogbridge recorded without sending them: the
+posts already published when federation first started. Name each post by
+its permalink (https://blog.example/posts/hello/) or its path
+(/posts/hello/). While serve runs the posts are queued at once; when it is
+stopped, they are sent when it next starts.
+`
+
+func cmdAnnounce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("announce", "Send archived posts to followers.", stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, announceUsage); fs.PrintDefaults() }
+	data, rest, err := adminFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return usageError{errors.New("want the permalink of at least one post")}
+	}
+	a, closeAdmin, err := openAdmin(ctx, data)
+	if err != nil {
+		return err
+	}
+	defer closeAdmin()
+	failed := 0
+	for _, permalink := range rest {
+		queued, err := a.Announce(ctx, permalink)
+		switch {
+		case err != nil:
+			fmt.Fprintf(stderr, "blogbridge announce: %s: %v\n", permalink, err)
+			failed++
+		case queued:
+			fmt.Fprintf(stdout, "queued %s for every follower\n", permalink)
+		default:
+			fmt.Fprintf(stdout, "%s will be sent to followers when serve starts\n", permalink)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d posts not announced", failed, len(rest))
+	}
+	return nil
+}
+
 const deliveriesUsage = `Usage: blogbridge deliveries [--json] [--data DIR]
 
 Show the delivery queue: activities waiting to be sent, retrying and

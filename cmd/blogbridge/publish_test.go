@@ -196,6 +196,49 @@ func TestPublishEndToEnd(t *testing.T) {
 	}
 }
 
+// TestAnnounce sends posts that were archived when federation started,
+// through a running serve and, with serve stopped, at its next start.
+func TestAnnounce(t *testing.T) {
+	sim, err := fedisim.Start(t.Context(), fedisim.Options{Servers: 2, ActorsPerServer: 1, Keys: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	ls := startServe(t, "", "")
+	ls.follow(t, sim)
+
+	code, out, errOut := runCmd(t, "announce", ls.url+"posts/hello-fediverse/", "--data", ls.data)
+	if code != 0 || !strings.Contains(out, "queued") {
+		t.Fatalf("announce through serve: exit %d\n%s%s", code, out, errOut)
+	}
+	waitType(t, sim, "Create", 2)
+	for _, again := range []string{"/posts/hello-fediverse/", "/posts/no-such-post/"} {
+		if code, _, errOut := runCmd(t, "announce", again, "--data", ls.data); code != 1 || !strings.Contains(errOut, "not an archived post") {
+			t.Errorf("announce %s: exit %d, %s; want 1, not an archived post", again, code, errOut)
+		}
+	}
+	if code := ls.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+
+	code, out, errOut = runCmd(t, "announce", "/posts/go-http-server-timeouts/", "--data", ls.data)
+	if code != 0 || !strings.Contains(out, "when serve starts") {
+		t.Fatalf("announce with serve stopped: exit %d\n%s%s", code, out, errOut)
+	}
+	startServe(t, ls.site, ls.data)
+	waitType(t, sim, "Create", 4)
+	var objects []string
+	for _, d := range sim.Deliveries() {
+		if d.Type == "Create" {
+			objects = append(objects, d.Object)
+		}
+	}
+	slices.Sort(objects)
+	if objects = slices.Compact(objects); len(objects) != 2 {
+		t.Errorf("Creates of %d posts, want 2: %q", len(objects), objects)
+	}
+}
+
 // waitExit waits for the exit code of a serve that was told to stop, at
 // most a minute: serve drains within seconds, so a longer wait is a hang.
 func waitExit(t testing.TB, done <-chan int) int {

@@ -133,6 +133,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 					return fedi.ApproveFollower(ctx, actor)
 				}
 				return fedi.RejectFollower(ctx, actor)
+			},
+			announce: func(ctx context.Context, permalink string) error {
+				return fedi.Announce(ctx, queue, permalink)
 			}}, logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
