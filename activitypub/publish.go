@@ -129,19 +129,13 @@ func (h *Handler) Publish(ctx context.Context, d Deliverer) (PublishResult, erro
 // federation started. It fails, with store.ErrNotArchived, for a post that
 // is not federated or was sent already.
 func (h *Handler) Announce(ctx context.Context, d Deliverer, permalink string) error {
-	if err := h.markForAnnounce(ctx, permalink); err != nil {
+	h.mu.Lock() // the ledger is changed under the index lock, as Publish does
+	_, err := h.store.MarkForAnnounce(ctx, permalink)
+	h.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	_, err := h.Publish(ctx, d)
-	return err
-}
-
-// markForAnnounce has the ledger forget that the archived post at
-// permalink was recorded without being sent.
-func (h *Handler) markForAnnounce(ctx context.Context, permalink string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	_, err := h.store.MarkForAnnounce(ctx, urlPath(permalink))
+	_, err = h.Publish(ctx, d)
 	return err
 }
 

@@ -490,11 +490,8 @@ func (r *runner) parkOpenHosts(now time.Time) {
 // next then finds that request's connection idle rather than closed for
 // want of room in the pool.
 func (r *runner) promote(h *hostState) {
-	n := 0
-	for h.slots+n < r.q.opts.PerHost && n < len(h.queue) {
-		n++
-	}
-	if n == 0 {
+	n := min(r.q.opts.PerHost-h.slots, len(h.queue))
+	if n <= 0 {
 		return
 	}
 	h.slots += n

@@ -168,17 +168,22 @@ func (s *Store) PutObjects(ctx context.Context, objs []Object) error {
 // an archived post.
 var ErrNotArchived = errors.New("not an archived post")
 
-// MarkForAnnounce finds the live post whose permalink has the URL path
-// path, which must be archived (recorded when federation started and never
+// MarkForAnnounce finds the live post at permalink (its URL, or the URL's
+// path), which must be archived (recorded when federation started and never
 // sent), and clears what the ledger says was sent, so that the next
 // publishing sends the post to followers as new. It returns the record as
 // it was.
-func (s *Store) MarkForAnnounce(ctx context.Context, path string) (Object, error) {
+func (s *Store) MarkForAnnounce(ctx context.Context, permalink string) (Object, error) {
 	if err := ctx.Err(); err != nil {
-		return Object{}, fmt.Errorf("store: announce %s: %w", path, err)
+		return Object{}, fmt.Errorf("store: announce %s: %w", permalink, err)
 	}
+	u, err := url.Parse(permalink)
+	if err != nil {
+		return Object{}, fmt.Errorf("store: announce: %w: %q is not a URL", ErrNotArchived, permalink)
+	}
+	path := u.Path
 	var found Object
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketObjects)
 		var key []byte
 		err := b.ForEach(func(k, v []byte) error {

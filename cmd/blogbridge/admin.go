@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -108,11 +107,7 @@ func (a *storeAdmin) Announce(ctx context.Context, permalink string) (bool, erro
 	if a.announce != nil {
 		return true, a.announce(ctx, permalink)
 	}
-	u, err := url.Parse(permalink)
-	if err != nil {
-		return false, fmt.Errorf("%w: %q is not a URL", store.ErrNotArchived, permalink)
-	}
-	_, err = a.st.MarkForAnnounce(ctx, u.Path)
+	_, err := a.st.MarkForAnnounce(ctx, permalink)
 	return false, err
 }
 
