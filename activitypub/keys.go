@@ -291,6 +291,15 @@ func (kr *keyResolver) persist(ctx context.Context, rk store.RemoteKey, ra *stor
 	}()
 }
 
+// Wait waits for the handler's background writes to the store, the keys
+// and actors fetched for the inbox. Call it once the server has stopped,
+// before closing the store.
+func (h *Handler) Wait() {
+	if h.inbox != nil {
+		h.inbox.resolver.pending.Wait()
+	}
+}
+
 // rememberActor keeps a fetched actor in memory.
 func (kr *keyResolver) rememberActor(ra store.RemoteActor) {
 	kr.mu.Lock()

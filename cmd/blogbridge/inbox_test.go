@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,4 +64,52 @@ func TestConcurrentFollows(t *testing.T) {
 	if len(fs) != len(actors) || len(seen) != len(actors) {
 		t.Fatalf("%d followers (%d distinct), want %d", len(fs), len(seen), len(actors))
 	}
+}
+
+// TestSecureModeThroughServe checks that serve in secure mode answers
+// objects and collections only to requests signed by a key it can fetch,
+// and the actor and WebFinger to anyone.
+func TestSecureModeThroughServe(t *testing.T) {
+	sim, err := fedisim.Start(t.Context(), fedisim.Options{Servers: 1, ActorsPerServer: 1, Keys: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	ls := startServe(t, "", "", "--fediverse-secure-mode")
+	host := strings.TrimSuffix(strings.TrimPrefix(ls.url, "http://"), "/")
+	for _, path := range []string{"ap/actor", ".well-known/webfinger?resource=acct:blog@" + host} {
+		if code := getStatus(t, ls.url+path, nil); code != http.StatusOK {
+			t.Errorf("unsigned GET /%s: %d, want 200", path, code)
+		}
+	}
+	for _, path := range []string{"ap/outbox", "ap/followers"} {
+		if code := getStatus(t, ls.url+path, nil); code != http.StatusUnauthorized {
+			t.Errorf("unsigned GET /%s: %d, want 401", path, code)
+		}
+		req, err := sim.SignedGet(t.Context(), sim.Actors()[0], ls.url+path, fedisim.Cavage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := getStatus(t, "", req); code != http.StatusOK {
+			t.Errorf("signed GET /%s: %d, want 200", path, code)
+		}
+	}
+}
+
+// getStatus sends req, or a plain GET of u, and returns the status.
+func getStatus(t *testing.T, u string, req *http.Request) int {
+	t.Helper()
+	if req == nil {
+		var err error
+		if req, err = http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil); err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", "application/activity+json")
+	}
+	resp, err := testClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

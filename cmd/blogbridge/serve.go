@@ -166,6 +166,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	queue.wait()
+	fedi.Wait()
 	return nil
 }
 

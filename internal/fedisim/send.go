@@ -77,6 +77,27 @@ func (s *Sim) SignedRequestAt(ctx context.Context, from *Actor, inbox string, ac
 	return s.newDeliveryAt(ctx, from, inbox, activity, style, at)
 }
 
+// SignedGet builds a GET of u as from, signed as servers in secure mode
+// require, asking for ActivityStreams JSON.
+func (s *Sim) SignedGet(ctx context.Context, from *Actor, u string, style SignStyle) (*http.Request, error) {
+	if from == nil {
+		return nil, fmt.Errorf("fedisim: get %s: no actor", u)
+	}
+	if _, err := checkLoopbackURL(u); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fedisim: get %s: %w", u, err)
+	}
+	req.Header.Set("Accept", `application/activity+json`)
+	req.Header.Set("User-Agent", "fedisim (blogbridge test tool)")
+	if err := sign(req, nil, from, style, s.now()); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
 // newDelivery builds the signed POST of activity to inbox.
 func (s *Sim) newDelivery(ctx context.Context, from *Actor, inbox string, activity map[string]any, style SignStyle) (*http.Request, error) {
 	return s.newDeliveryAt(ctx, from, inbox, activity, style, s.now())
