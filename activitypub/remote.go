@@ -128,33 +128,24 @@ func firstString(msg json.RawMessage) string {
 // refID reads a reference: a string id, an object with an id, or the
 // first of an array of either.
 func refID(msg json.RawMessage) string {
-	msg = bytes.TrimSpace(msg)
-	if len(msg) == 0 {
-		return ""
-	}
-	switch msg[0] {
-	case '"':
-		var s string
-		json.Unmarshal(msg, &s)
-		return s
-	case '{':
-		var o struct {
-			ID string `json:"id"`
-		}
-		json.Unmarshal(msg, &o)
-		return o.ID
-	case '[':
-		var list []json.RawMessage
-		if json.Unmarshal(msg, &list) == nil && len(list) > 0 {
-			return refID(list[0])
-		}
-	}
-	return ""
+	return ref(msg, func(o refObject) string { return o.ID })
 }
 
 // refURL reads a url property: a string, a Link with an href, or the
-// first of an array; Links to HTML are preferred.
+// first of an array of either.
 func refURL(msg json.RawMessage) string {
+	return ref(msg, func(o refObject) string { return o.Href })
+}
+
+// refObject is what ref reads of an object in place of a string.
+type refObject struct {
+	ID   string `json:"id"`
+	Href string `json:"href"`
+}
+
+// ref reads a string, or pick of an object, or either as the first of an
+// array.
+func ref(msg json.RawMessage, pick func(refObject) string) string {
 	msg = bytes.TrimSpace(msg)
 	if len(msg) == 0 {
 		return ""
@@ -165,15 +156,13 @@ func refURL(msg json.RawMessage) string {
 		json.Unmarshal(msg, &s)
 		return s
 	case '{':
-		var l struct {
-			Href string `json:"href"`
-		}
-		json.Unmarshal(msg, &l)
-		return l.Href
+		var o refObject
+		json.Unmarshal(msg, &o)
+		return pick(o)
 	case '[':
 		var list []json.RawMessage
 		if json.Unmarshal(msg, &list) == nil && len(list) > 0 {
-			return refURL(list[0])
+			return ref(list[0], pick)
 		}
 	}
 	return ""
