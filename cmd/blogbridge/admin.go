@@ -330,14 +330,7 @@ func adminFlags(fs *flag.FlagSet, args []string) (string, []string, error) {
 		return env, rest, nil
 	}
 	cfg := defaultConfig()
-	path, explicit := *configPath, *configPath != ""
-	if !explicit {
-		if env := os.Getenv("BLOGBRIDGE_CONFIG"); env != "" {
-			path, explicit = env, true
-		} else {
-			path = DefaultConfigFile
-		}
-	}
+	path, explicit := configFilePath(*configPath)
 	if err := readConfigFile(path, explicit, &cfg); err != nil {
 		return "", nil, err
 	}

@@ -149,14 +149,7 @@ func loadConfig(fs *flag.FlagSet, args []string, forServe bool) (Config, error) 
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
-	path, explicit := *configPath, *configPath != ""
-	if !explicit {
-		if env := os.Getenv("BLOGBRIDGE_CONFIG"); env != "" {
-			path, explicit = env, true
-		} else {
-			path = DefaultConfigFile
-		}
-	}
+	path, explicit := configFilePath(*configPath)
 	if err := readConfigFile(path, explicit, &cfg); err != nil {
 		return cfg, err
 	}
@@ -199,6 +192,19 @@ func loadConfig(fs *flag.FlagSet, args []string, forServe bool) (Config, error) 
 		}
 	}
 	return cfg, cfg.validate(forServe)
+}
+
+// configFilePath returns the configuration file to read, from --config
+// (flag), else $BLOGBRIDGE_CONFIG, else ./blogbridge.toml, and whether it
+// was asked for (then it must exist).
+func configFilePath(flag string) (path string, explicit bool) {
+	if flag != "" {
+		return flag, true
+	}
+	if env := os.Getenv("BLOGBRIDGE_CONFIG"); env != "" {
+		return env, true
+	}
+	return DefaultConfigFile, false
 }
 
 func readConfigFile(path string, explicit bool, cfg *Config) error {
