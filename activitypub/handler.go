@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-fed/activity/streams/vocab"
 
 	"github.com/blogbridge/blogbridge/content"
+	"github.com/blogbridge/blogbridge/internal/httpcache"
 	"github.com/blogbridge/blogbridge/internal/outbound"
 	"github.com/blogbridge/blogbridge/store"
 )
@@ -75,8 +77,7 @@ type Handler struct {
 	followersGen atomic.Uint64
 
 	// Header values shared by every response; never modified.
-	hdrCORS, hdrNosniff, hdrNoStore, hdrGzip              []string
-	hdrVaryAccept, hdrVaryEncoding, hdrVaryAcceptEncoding []string
+	hdrCORS, hdrNosniff, hdrNoStore, hdrVaryAccept []string
 }
 
 // errNoSnapshot is returned while the first snapshot is being built.
@@ -100,22 +101,18 @@ func NewHandler(ctx context.Context, opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("activitypub: %w", err)
 	}
 	h := &Handler{
-		cfg:        opts.Config.withDefaults(),
-		store:      opts.Store,
-		snapshot:   opts.Snapshot,
-		logger:     opts.Logger,
-		version:    opts.Version,
-		now:        opts.Now,
-		verifier:   opts.Verifier,
-		key:        key,
-		hdrCORS:    []string{"*"},
-		hdrNosniff: []string{"nosniff"},
-		hdrNoStore: []string{"no-store"},
-		hdrGzip:    []string{"gzip"},
-
-		hdrVaryAccept:         []string{"Accept"},
-		hdrVaryEncoding:       []string{"Accept-Encoding"},
-		hdrVaryAcceptEncoding: []string{"Accept, Accept-Encoding"},
+		cfg:           opts.Config.withDefaults(),
+		store:         opts.Store,
+		snapshot:      opts.Snapshot,
+		logger:        opts.Logger,
+		version:       opts.Version,
+		now:           opts.Now,
+		verifier:      opts.Verifier,
+		key:           key,
+		hdrCORS:       []string{"*"},
+		hdrNosniff:    []string{"nosniff"},
+		hdrNoStore:    []string{"no-store"},
+		hdrVaryAccept: []string{"Accept"},
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
@@ -184,6 +181,19 @@ func (wr *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wr.next.ServeHTTP(w, r)
 		return
 	}
+	if mayBeOurs && isGet {
+		doc, signed, err := h.find(r.Context(), idx, path, r.URL.RawQuery)
+		switch {
+		case err != nil:
+			h.writeError(w, r, http.StatusInternalServerError, err)
+			return
+		case doc != nil:
+			if !signed || h.signed(w, r) {
+				doc.Serve(w, r, false)
+			}
+			return
+		}
+	}
 	if mayBeOurs {
 		if handler, pattern := idx.mux.Handler(r); pattern != "" {
 			handler.ServeHTTP(w, r)
@@ -196,65 +206,124 @@ func (wr *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wr.next.ServeHTTP(w, r)
 }
 
-// routes returns the handler's routes for idx: the discovery documents at
-// the root of the host, the actor and its collections below the base URL.
-// A GET pattern answers HEAD too; every path also has a pattern for the
-// other methods, answered with 405.
-func (h *Handler) routes(idx *index) *http.ServeMux {
-	mux := http.NewServeMux()
-	ap := idx.basePath + "ap/"
-	get := func(path string, f http.HandlerFunc) {
-		mux.HandleFunc("GET "+path, f)
-		mux.HandleFunc(path, h.methodNotAllowed("GET, HEAD"))
+// Find returns the document that answers a GET or HEAD request for path
+// with the query rawQuery, whatever else the request holds but its
+// Accept-Encoding and cache validators: a discovery document, the actor,
+// one of its collections or a post, those that must be signed only when
+// secure mode is off. It returns nil for every other request, and when
+// the document cannot be built; the Handler answers those itself.
+func (h *Handler) Find(path, rawQuery string) *httpcache.Document {
+	ctx := context.Background()
+	idx, err := h.current(ctx)
+	if err != nil {
+		return nil
 	}
-	open := func(l *lazy[*document], build func() (*document, error)) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) { h.serveLazy(w, r, l, build) }
+	doc, signed, err := h.find(ctx, idx, path, rawQuery)
+	if err != nil || signed && h.cfg.SecureMode {
+		return nil
 	}
-	signed := func(f http.HandlerFunc) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if h.signed(w, r) {
-				f(w, r)
-			}
-		}
-	}
+	return doc
+}
 
-	get("/.well-known/webfinger", func(w http.ResponseWriter, r *http.Request) { h.serveWebFinger(w, r, idx) })
-	get("/.well-known/host-meta", open(&idx.hostMeta, h.buildHostMeta(idx, false)))
-	get("/.well-known/host-meta.json", open(&idx.hostMetaJSON, h.buildHostMeta(idx, true)))
-	get(pathNodeInfoDiscovery, open(&idx.nodeInfoLinks, h.buildNodeInfoLinks(idx)))
-	get(pathNodeInfo20, open(&idx.nodeInfo20, h.buildNodeInfo(idx, "2.0")))
-	get(pathNodeInfo21, open(&idx.nodeInfo21, h.buildNodeInfo(idx, "2.1")))
-
-	get(ap+"actor", open(&idx.actor, h.buildActor(idx)))
-	get(ap+"outbox", signed(func(w http.ResponseWriter, r *http.Request) { h.serveOutbox(w, r, idx) }))
-	get(ap+"followers", signed(func(w http.ResponseWriter, r *http.Request) {
-		doc, err := h.followersDocument(r.Context(), idx)
-		if err != nil {
-			h.writeError(w, r, http.StatusInternalServerError, err)
-			return
+// find returns the document of idx that a GET for path and rawQuery
+// answers, and whether secure mode requires that request to be signed; a
+// nil document when the request is not for one. It is the one router of
+// the documents: the handler's mux answers only what find leaves, the
+// errors and the other methods.
+func (h *Handler) find(ctx context.Context, idx *index, path, rawQuery string) (doc *httpcache.Document, signed bool, err error) {
+	switch path {
+	case "/.well-known/webfinger":
+		res, err := parseResource(queryValue(rawQuery, "resource"))
+		if err != nil || !res.matches(idx.prof, idx.urls, idx.servingHost) {
+			return nil, false, nil // serveWebFinger says what is wrong
 		}
-		h.serveDocument(w, r, doc, false)
-	}))
-	get(ap+"following", signed(open(&idx.following, h.buildCount(idx.urls.following, 0))))
-	get(ap+"featured", signed(open(&idx.featuredDoc, h.buildFeatured(idx))))
-	get(ap+"posts/", signed(func(w http.ResponseWriter, r *http.Request) {
-		id, activity := strings.TrimPrefix(r.URL.Path, ap+"posts/"), false
+		doc, err = idx.webfinger.get(h.buildWebFinger(idx))
+	case "/.well-known/host-meta":
+		doc, err = idx.hostMeta.get(h.buildHostMeta(idx, false))
+	case "/.well-known/host-meta.json":
+		doc, err = idx.hostMetaJSON.get(h.buildHostMeta(idx, true))
+	case pathNodeInfoDiscovery:
+		doc, err = idx.nodeInfoLinks.get(h.buildNodeInfoLinks(idx))
+	case pathNodeInfo20:
+		doc, err = idx.nodeInfo20.get(h.buildNodeInfo(idx, "2.0"))
+	case pathNodeInfo21:
+		doc, err = idx.nodeInfo21.get(h.buildNodeInfo(idx, "2.1"))
+	default:
+		rest, ok := strings.CutPrefix(path, idx.basePath+"ap/")
+		if !ok {
+			return nil, false, nil
+		}
+		return h.findAP(ctx, idx, rest, rawQuery)
+	}
+	return doc, false, err
+}
+
+// findAP is find for the paths below the actor's prefix, given without
+// it: "actor", "outbox", "posts/ID".
+func (h *Handler) findAP(ctx context.Context, idx *index, rest, rawQuery string) (doc *httpcache.Document, signed bool, err error) {
+	switch rest {
+	case "actor":
+		doc, err = idx.actor.get(h.buildActor(idx))
+		return doc, false, err
+	case "outbox":
+		if queryValue(rawQuery, "page") != "" {
+			return nil, false, nil // serveOutbox answers for the pages
+		}
+		doc, err = idx.outbox.get(h.buildOutbox(idx))
+	case "followers":
+		doc, err = h.followersDocument(ctx, idx)
+	case "following":
+		doc, err = idx.following.get(h.buildCount(idx.urls.following, 0))
+	case "featured":
+		doc, err = idx.featuredDoc.get(h.buildFeatured(idx))
+	default:
+		id, ok := strings.CutPrefix(rest, "posts/")
+		if !ok {
+			return nil, false, nil
+		}
+		activity := false
 		if i := strings.IndexByte(id, '/'); i >= 0 {
 			if id[i:] != "/activity" {
-				h.writeJSONError(w, r, http.StatusNotFound, "no such object")
-				return
+				return nil, false, nil
 			}
 			id, activity = id[:i], true
 		}
-		h.servePost(w, r, idx, id, activity, false)
-	}))
+		doc, err = h.postDocument(idx, id, activity)
+	}
+	return doc, true, err
+}
+
+// routes returns the mux for the requests find leaves to it: the errors
+// of WebFinger and of unknown objects, the outbox's pages, the inbox, and
+// 405 for every method a path does not take. A GET pattern answers HEAD
+// too.
+func (h *Handler) routes(idx *index) *http.ServeMux {
+	mux := http.NewServeMux()
+	ap := idx.basePath + "ap/"
+	getOnly := func(path string) {
+		mux.HandleFunc(path, h.methodNotAllowed("GET, HEAD"))
+	}
+	notFound := func(msg string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { h.writeJSONError(w, r, http.StatusNotFound, msg) }
+	}
+
+	mux.HandleFunc("GET /.well-known/webfinger", func(w http.ResponseWriter, r *http.Request) { h.serveWebFinger(w, r, idx) })
+	mux.HandleFunc("GET "+ap+"outbox", func(w http.ResponseWriter, r *http.Request) {
+		if h.signed(w, r) {
+			h.serveOutbox(w, r, idx)
+		}
+	})
+	mux.HandleFunc("GET "+ap+"posts/", notFound("no such object"))
+	for _, path := range []string{"/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/host-meta.json",
+		pathNodeInfoDiscovery, pathNodeInfo20, pathNodeInfo21,
+		ap + "actor", ap + "outbox", ap + "followers", ap + "following", ap + "featured", ap + "posts/"} {
+		getOnly(path)
+	}
 	for _, inbox := range []string{ap + "inbox", ap + "shared-inbox"} {
 		mux.HandleFunc("POST "+inbox, func(w http.ResponseWriter, r *http.Request) { h.serveInbox(w, r, idx) })
 		mux.HandleFunc(inbox, h.methodNotAllowed("POST"))
 	}
-	mux.HandleFunc(ap, func(w http.ResponseWriter, r *http.Request) {
-		h.writeJSONError(w, r, http.StatusNotFound, "no such object")
-	})
+	mux.HandleFunc(ap, notFound("no such object"))
 	return mux
 }
 
@@ -266,24 +335,10 @@ func (h *Handler) methodNotAllowed(allow string) http.HandlerFunc {
 	}
 }
 
-// serveLazy serves the document l holds, building it on first use.
-func (h *Handler) serveLazy(w http.ResponseWriter, r *http.Request, l *lazy[*document], build func() (*document, error)) {
-	doc, err := l.get(build)
-	if err != nil {
-		h.writeError(w, r, http.StatusInternalServerError, err)
-		return
-	}
-	h.serveDocument(w, r, doc, false)
-}
-
-// serveOutbox answers for the outbox, or one of its pages with ?page=N
-// (Mastodon's ?page=true is the first).
+// serveOutbox answers for a page of the outbox, ?page=N (Mastodon's
+// ?page=true is the first); find answers for the outbox itself.
 func (h *Handler) serveOutbox(w http.ResponseWriter, r *http.Request, idx *index) {
 	page := r.URL.Query().Get("page")
-	if page == "" {
-		h.serveLazy(w, r, &idx.outbox, h.buildOutbox(idx))
-		return
-	}
 	n, err := strconv.Atoi(page)
 	if page == "true" {
 		n, err = 1, nil
@@ -292,42 +347,30 @@ func (h *Handler) serveOutbox(w http.ResponseWriter, r *http.Request, idx *index
 		h.writeJSONError(w, r, http.StatusNotFound, "no such page")
 		return
 	}
-	h.serveLazy(w, r, &idx.outboxPages[n-1], h.buildOutboxPage(idx, n))
-}
-
-// servePost answers for the object (or its Create activity) with ledger id
-// id: the document, a Tombstone with 410 when the post is gone, or 404.
-func (h *Handler) servePost(w http.ResponseWriter, r *http.Request, idx *index, id string, activity, vary bool) {
-	e := idx.byID[id]
-	if e == nil {
-		if rec, ok := idx.gone[id]; ok {
-			doc, err := h.buildTombstone(idx, rec, activity)()
-			if err != nil {
-				h.writeError(w, r, http.StatusInternalServerError, err)
-				return
-			}
-			h.serveDocument(w, r, doc, vary)
-			return
-		}
-		h.writeJSONError(w, r, http.StatusNotFound, "no such object")
-		return
-	}
-	var (
-		doc *document
-		err error
-	)
-	if activity {
-		doc, err = e.create.get(h.buildCreate(idx, e))
-	} else {
-		var od objectDocs
-		od, err = e.object.get(h.buildObject(idx, e))
-		doc = od.doc
-	}
+	doc, err := idx.outboxPages[n-1].get(h.buildOutboxPage(idx, n))
 	if err != nil {
 		h.writeError(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	h.serveDocument(w, r, doc, vary)
+	doc.Serve(w, r, false)
+}
+
+// postDocument returns the object (or its Create activity) with ledger id
+// id: its document, a Tombstone answered with 410 when the post is gone,
+// or nil when there is no such post.
+func (h *Handler) postDocument(idx *index, id string, activity bool) (*httpcache.Document, error) {
+	e := idx.byID[id]
+	if e == nil {
+		if rec, ok := idx.gone[id]; ok {
+			return h.buildTombstone(idx, rec, activity)()
+		}
+		return nil, nil
+	}
+	if activity {
+		return e.create.get(h.buildCreate(idx, e))
+	}
+	od, err := e.object.get(h.buildObject(idx, e))
+	return od.doc, err
 }
 
 // negotiate answers a GET for a post's permalink, or a home page, with the
@@ -353,14 +396,19 @@ func (h *Handler) negotiate(w http.ResponseWriter, r *http.Request, idx *index) 
 			h.writeError(w, r, http.StatusInternalServerError, err)
 			return true
 		}
-		h.serveDocument(w, r, doc, true)
-	case e != nil:
-		if h.signed(w, r) {
-			h.servePost(w, r, idx, e.id, false, true)
+		doc.Serve(w, r, true)
+	case h.signed(w, r):
+		id := rec.ID
+		if e != nil {
+			id = e.id
 		}
-	default:
-		if h.signed(w, r) {
-			h.servePost(w, r, idx, rec.ID, false, true)
+		switch doc, err := h.postDocument(idx, id, false); {
+		case err != nil:
+			h.writeError(w, r, http.StatusInternalServerError, err)
+		case doc == nil:
+			h.writeJSONError(w, r, http.StatusNotFound, "no such object")
+		default:
+			doc.Serve(w, r, true)
 		}
 	}
 	return true
@@ -383,31 +431,41 @@ func (h *Handler) signed(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// serveWebFinger answers a WebFinger query: 400 without a resource or with
-// a malformed one, 404 for anyone but the actor.
+// serveWebFinger answers a WebFinger query find did not: 400 without a
+// resource or with a malformed one, 404 for anyone but the actor.
 func (h *Handler) serveWebFinger(w http.ResponseWriter, r *http.Request, idx *index) {
 	w.Header()["Access-Control-Allow-Origin"] = h.hdrCORS
-	q := r.URL.Query()
-	res, err := parseResource(q.Get("resource"))
-	if err != nil {
+	if _, err := parseResource(queryValue(r.URL.RawQuery, "resource")); err != nil {
 		h.writeJSONError(w, r, http.StatusBadRequest, "the resource parameter must be an acct: URI or a URL")
 		return
 	}
-	if !res.matches(idx.prof, idx.urls, idx.servingHost) {
-		h.writeJSONError(w, r, http.StatusNotFound, "no such account")
-		return
+	h.writeJSONError(w, r, http.StatusNotFound, "no such account")
+}
+
+// queryValue returns the first value of the parameter name in the URL
+// query rawQuery, as url.Values.Get would, without building the map.
+func queryValue(rawQuery, name string) string {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if strings.Contains(pair, ";") {
+			continue // url.ParseQuery refuses these
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil || k != name {
+			continue
+		}
+		if v, err = url.QueryUnescape(v); err == nil {
+			return v
+		}
 	}
-	doc, err := idx.webfinger.get(h.buildWebFinger(idx))
-	if err != nil {
-		h.writeError(w, r, http.StatusInternalServerError, err)
-		return
-	}
-	h.serveDocument(w, r, doc, false)
+	return ""
 }
 
 // followersDocument returns the followers collection, counting the
 // followers again when they may have changed.
-func (h *Handler) followersDocument(ctx context.Context, idx *index) (*document, error) {
+func (h *Handler) followersDocument(ctx context.Context, idx *index) (*httpcache.Document, error) {
 	gen := h.followersGen.Load()
 	if c := idx.followers.Load(); c != nil && c.gen == gen {
 		return c.doc, nil
@@ -462,8 +520,8 @@ func (h *Handler) writeJSONError(w http.ResponseWriter, r *http.Request, status 
 // Builders of the documents. Each returns a function for lazy.get, so a
 // document is built once per snapshot, on its first request.
 
-func (h *Handler) buildActor(idx *index) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildActor(idx *index) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		body, err := toJSON(profileToActor(idx.prof, idx.urls))
 		if err != nil {
 			return nil, err
@@ -472,8 +530,8 @@ func (h *Handler) buildActor(idx *index) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildWebFinger(idx *index) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildWebFinger(idx *index) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		body, err := encodeJSON(actorToJRD(idx.prof, idx.urls))
 		if err != nil {
 			return nil, err
@@ -482,8 +540,8 @@ func (h *Handler) buildWebFinger(idx *index) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildHostMeta(idx *index, asJSON bool) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildHostMeta(idx *index, asJSON bool) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		template := idx.origin + "/.well-known/webfinger?resource={uri}"
 		if !asJSON {
 			return h.newDocument(http.StatusOK, contentTypeXRD, hostMetaToXRD(template)), nil
@@ -496,8 +554,8 @@ func (h *Handler) buildHostMeta(idx *index, asJSON bool) func() (*document, erro
 	}
 }
 
-func (h *Handler) buildNodeInfoLinks(idx *index) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildNodeInfoLinks(idx *index) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		body, err := encodeJSON(nodeInfoDiscovery(idx.origin))
 		if err != nil {
 			return nil, err
@@ -506,8 +564,8 @@ func (h *Handler) buildNodeInfoLinks(idx *index) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildNodeInfo(idx *index, schema string) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildNodeInfo(idx *index, schema string) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		body, err := encodeJSON(siteToNodeInfo(schema, h.version, len(idx.entries), idx.prof))
 		if err != nil {
 			return nil, err
@@ -535,8 +593,8 @@ func (h *Handler) objectValue(idx *index, e *entry) (vocab.Type, error) {
 	return od.value, err
 }
 
-func (h *Handler) buildCreate(idx *index, e *entry) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildCreate(idx *index, e *entry) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		v, err := h.objectValue(idx, e)
 		if err != nil {
 			return nil, err
@@ -549,8 +607,8 @@ func (h *Handler) buildCreate(idx *index, e *entry) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildOutbox(idx *index) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildOutbox(idx *index) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		body, err := toJSON(idx.conv.outboxToCollection(len(idx.entries), idx.pageSize))
 		if err != nil {
 			return nil, err
@@ -559,8 +617,8 @@ func (h *Handler) buildOutbox(idx *index) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildOutboxPage(idx *index, n int) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildOutboxPage(idx *index, n int) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		from := (n - 1) * idx.pageSize
 		to := min(from+idx.pageSize, len(idx.entries))
 		var creates []vocab.ActivityStreamsCreate
@@ -579,8 +637,8 @@ func (h *Handler) buildOutboxPage(idx *index, n int) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildCount(id string, n int) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildCount(id string, n int) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		body, err := toJSON(countToCollection(id, n))
 		if err != nil {
 			return nil, err
@@ -589,8 +647,8 @@ func (h *Handler) buildCount(id string, n int) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildFeatured(idx *index) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildFeatured(idx *index) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		objects := make([]vocab.Type, 0, len(idx.featured))
 		for _, e := range idx.featured {
 			v, err := h.objectValue(idx, e)
@@ -611,8 +669,8 @@ func (h *Handler) buildFeatured(idx *index) func() (*document, error) {
 	}
 }
 
-func (h *Handler) buildTombstone(idx *index, rec store.Object, activity bool) func() (*document, error) {
-	return func() (*document, error) {
+func (h *Handler) buildTombstone(idx *index, rec store.Object, activity bool) func() (*httpcache.Document, error) {
+	return func() (*httpcache.Document, error) {
 		body, err := toJSON(idx.conv.recordToTombstone(rec, activity))
 		if err != nil {
 			return nil, err

@@ -768,7 +768,7 @@ func TestDocumentsBuiltOncePerSnapshot(t *testing.T) {
 	if idx2.byPath["/posts/hello/"].object.v.doc != doc1 {
 		t.Error("an unchanged post's document was rebuilt for the new snapshot")
 	}
-	if w := f.do(http.MethodGet, note, http.Header{"If-None-Match": {doc1.etag[0]}}); w.Code != http.StatusNotModified {
+	if w := f.do(http.MethodGet, note, http.Header{"If-None-Match": {doc1.ETag()}}); w.Code != http.StatusNotModified {
 		t.Errorf("If-None-Match with the current ETag: %d, want 304", w.Code)
 	}
 }

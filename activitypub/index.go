@@ -15,6 +15,7 @@ import (
 	"github.com/go-fed/activity/streams/vocab"
 
 	"github.com/blogbridge/blogbridge/content"
+	"github.com/blogbridge/blogbridge/internal/httpcache"
 	"github.com/blogbridge/blogbridge/store"
 )
 
@@ -45,10 +46,10 @@ type index struct {
 	headLinks []HeadLink // the links every page gets
 	mux       *http.ServeMux
 
-	actor, webfinger, hostMeta, hostMetaJSON lazy[*document]
-	nodeInfoLinks, nodeInfo20, nodeInfo21    lazy[*document]
-	outbox, following, featuredDoc           lazy[*document]
-	outboxPages                              []lazy[*document]
+	actor, webfinger, hostMeta, hostMetaJSON lazy[*httpcache.Document]
+	nodeInfoLinks, nodeInfo20, nodeInfo21    lazy[*httpcache.Document]
+	outbox, following, featuredDoc           lazy[*httpcache.Document]
+	outboxPages                              []lazy[*httpcache.Document]
 	followers                                atomic.Pointer[countedDocument]
 	followersMu                              sync.Mutex
 }
@@ -58,21 +59,21 @@ type entry struct {
 	post   *post
 	id     string // ledger id
 	object *lazy[objectDocs]
-	create *lazy[*document]
+	create *lazy[*httpcache.Document]
 }
 
 // objectDocs are a post's object as a go-fed value, for embedding in
 // activities and collections, and as its own document.
 type objectDocs struct {
 	value vocab.Type
-	doc   *document
+	doc   *httpcache.Document
 }
 
 // countedDocument is a document that depends on a count kept in the store,
 // with the generation of that count it was built at.
 type countedDocument struct {
 	gen uint64
-	doc *document
+	doc *httpcache.Document
 }
 
 // lazy is a value built once, on first use.
@@ -182,7 +183,7 @@ func (h *Handler) buildIndex(ctx context.Context, snap *content.Snapshot, prev *
 		if old := prev.reusable(e, idx.urls); old != nil {
 			e.object, e.create = old.object, old.create
 		} else {
-			e.object, e.create = new(lazy[objectDocs]), new(lazy[*document])
+			e.object, e.create = new(lazy[objectDocs]), new(lazy[*httpcache.Document])
 		}
 		idx.entries = append(idx.entries, e)
 		idx.byID[rec.ID] = e
@@ -210,7 +211,7 @@ func (h *Handler) buildIndex(ctx context.Context, snap *content.Snapshot, prev *
 			idx.homes[urlPath(ls.Home.Permalink)] = true
 		}
 	}
-	idx.outboxPages = make([]lazy[*document], pageCount(len(idx.entries), idx.pageSize))
+	idx.outboxPages = make([]lazy[*httpcache.Document], pageCount(len(idx.entries), idx.pageSize))
 
 	key, err := h.key.PublicKeyPEM()
 	if err != nil {

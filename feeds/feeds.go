@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/feeds"
 
 	"github.com/blogbridge/blogbridge/content"
+	"github.com/blogbridge/blogbridge/internal/httpcache"
 )
 
 // DefaultItems is how many entries a feed holds when Options.Items is 0.
@@ -152,7 +153,7 @@ type feed struct {
 	urls   [numFormats]string // this list's feed in every format
 
 	once sync.Once
-	rep  *representation
+	doc  *httpcache.Document
 	err  error
 }
 
@@ -269,8 +270,8 @@ func (idx *index) item(p *content.Page) (*feeds.Item, *entry) {
 	return it, e
 }
 
-// representation returns the document of fd, building it on first use.
-func (f *Feeds) representation(idx *index, fd *feed) (*representation, error) {
+// document returns the document of fd, building it on first use.
+func (f *Feeds) document(idx *index, fd *feed) (*httpcache.Document, error) {
 	fd.once.Do(func() {
 		src := listToSource(idx.sites[fd.list.Lang], fd.list, fd.pages, idx.item, fd.urls, f.hub)
 		body, err := encode(fd.format, src)
@@ -278,10 +279,10 @@ func (f *Feeds) representation(idx *index, fd *feed) (*representation, error) {
 			fd.err = err
 			return
 		}
-		etag := etagOf(body)
-		fd.rep, fd.err = newRepresentation(fd, body, etag, f.lastModified(idx.snap, fd.path, etag, src.feed.Updated), f.hub)
+		etag := httpcache.ETag(body)
+		fd.doc = newDocument(fd, body, etag, f.lastModified(idx.snap, fd.path, etag, src.feed.Updated), f.hub)
 	})
-	return fd.rep, fd.err
+	return fd.doc, fd.err
 }
 
 // lastModified returns the Last-Modified time of the document with etag

@@ -1,11 +1,6 @@
 package feeds
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/base64"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -14,70 +9,24 @@ import (
 	"github.com/blogbridge/blogbridge/internal/httpcache"
 )
 
-// representation is a feed document ready to send: its bytes, a gzip copy
-// when that is smaller, and every header value prepared once, so a request
-// costs no encoding, formatting or allocation here.
-type representation struct {
-	body, gz []byte
-
-	contentType  []string
-	length       []string
-	gzLength     []string
-	etag         []string
-	gzETag       []string
-	lastModified []string
-	modified     time.Time
-	link         []string // WebSub discovery; nil without a hub
-
-	// Values shared by every response; kept here, not in package
-	// variables, and never modified.
-	cacheControl, vary, gzip, nosniff []string
-}
-
 // cacheControl lets caches keep a feed but makes them revalidate it every
 // time, so a WebSub hub fetching right after a notification sees the new
 // document; revalidation is a cheap 304.
 const cacheControl = "public, no-cache"
 
-// newRepresentation prepares body, the document of fd, for serving.
-func newRepresentation(fd *feed, body []byte, etag string, modified time.Time, hub string) (*representation, error) {
-	rep := &representation{
-		body:         body,
-		contentType:  []string{fd.format.mediaType() + "; charset=utf-8"},
-		length:       []string{strconv.Itoa(len(body))},
-		etag:         []string{`"` + etag + `"`},
-		gzETag:       []string{`"` + etag + `-gzip"`},
-		lastModified: []string{modified.UTC().Format(http.TimeFormat)},
-		modified:     modified,
-		cacheControl: []string{cacheControl},
-		vary:         []string{"Accept-Encoding"},
-		gzip:         []string{"gzip"},
-		nosniff:      []string{"nosniff"},
+// newDocument prepares body, the document of fd with entity tag etag, for
+// serving.
+func newDocument(fd *feed, body []byte, etag string, modified time.Time, hub string) *httpcache.Document {
+	spec := httpcache.Spec{
+		ContentType:  fd.format.mediaType() + "; charset=utf-8",
+		CacheControl: cacheControl,
+		ETag:         etag,
+		LastModified: modified,
 	}
 	if hub != "" {
-		rep.link = []string{"<" + hub + `>; rel="hub", <` + fd.url + `>; rel="self"`}
+		spec.Link = "<" + hub + `>; rel="hub", <` + fd.url + `>; rel="self"`
 	}
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, fmt.Errorf("feeds: gzip %s: %w", fd.url, err)
-	}
-	zw.Write(body) // a bytes.Buffer takes every write
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("feeds: gzip %s: %w", fd.url, err)
-	}
-	if buf.Len() < len(body) {
-		rep.gz = buf.Bytes()
-		rep.gzLength = []string{strconv.Itoa(len(rep.gz))}
-	}
-	return rep, nil
-}
-
-// etagOf is the entity tag of body: a digest, the same in every process
-// for the same bytes.
-func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
-	return base64.RawURLEncoding.EncodeToString(sum[:15])
+	return httpcache.NewDocument(body, spec)
 }
 
 // Wrap returns a handler that answers requests for the feeds of the
@@ -108,50 +57,36 @@ func (h *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.feeds.serve(w, r, idx, fd)
 }
 
+// Find returns the document of the feed at path, nil when path is not a
+// feed's or its document cannot be built (the handler answers those).
+func (f *Feeds) Find(path string) *httpcache.Document {
+	snap := f.snapshot()
+	if snap == nil {
+		return nil
+	}
+	idx := f.indexFor(snap)
+	fd := idx.feeds[path]
+	if fd == nil {
+		return nil
+	}
+	doc, _ := f.document(idx, fd)
+	return doc
+}
+
 // serve answers a request for the feed fd: the document, gzipped when the
 // client accepts it, or 304 when the client's copy is current.
 func (f *Feeds) serve(w http.ResponseWriter, r *http.Request, idx *index, fd *feed) {
-	hdr := w.Header()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hdr.Set("Allow", "GET, HEAD")
+		w.Header().Set("Allow", "GET, HEAD")
 		f.writeError(w, r, http.StatusMethodNotAllowed, nil)
 		return
 	}
-	rep, err := f.representation(idx, fd)
+	doc, err := f.document(idx, fd)
 	if err != nil {
 		f.writeError(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	gz := rep.gz != nil && httpcache.AcceptsGzip(r.Header["Accept-Encoding"])
-	etag := rep.etag
-	if gz {
-		etag = rep.gzETag
-	}
-	hdr["Etag"] = etag
-	hdr["Last-Modified"] = rep.lastModified
-	hdr["Cache-Control"] = rep.cacheControl
-	hdr["Vary"] = rep.vary
-	if rep.link != nil {
-		hdr["Link"] = rep.link
-	}
-	if httpcache.NotModified(r, etag[0], rep.modified) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	hdr["Content-Type"] = rep.contentType
-	hdr["X-Content-Type-Options"] = rep.nosniff
-	body := rep.body
-	if gz {
-		body = rep.gz
-		hdr["Content-Encoding"] = rep.gzip
-		hdr["Content-Length"] = rep.gzLength
-	} else {
-		hdr["Content-Length"] = rep.length
-	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	doc.Serve(w, r, false)
 }
 
 // writeError answers with status and a short text. A server error is

@@ -149,20 +149,20 @@ func TestBuiltOncePerSnapshot(t *testing.T) {
 	f := New(Options{Snapshot: func() *content.Snapshot { return current }})
 	h := f.Wrap(notFound())
 
-	if fd := f.indexFor(current).feeds["/index.xml"]; fd.rep != nil {
+	if fd := f.indexFor(current).feeds["/index.xml"]; fd.doc != nil {
 		t.Fatal("built before any request")
 	}
 	first := get(t, h, http.MethodGet, "/index.xml")
 	fd := f.indexFor(current).feeds["/index.xml"]
-	rep := fd.rep
-	if rep == nil {
+	doc := fd.doc
+	if doc == nil {
 		t.Fatal("not kept after the first request")
 	}
-	if other := f.indexFor(current).feeds["/atom.xml"]; other.rep != nil {
+	if other := f.indexFor(current).feeds["/atom.xml"]; other.doc != nil {
 		t.Error("a format nobody asked for was built")
 	}
 	get(t, h, http.MethodGet, "/index.xml", "Accept-Encoding: gzip")
-	if f.indexFor(current).feeds["/index.xml"].rep != rep {
+	if f.indexFor(current).feeds["/index.xml"].doc != doc {
 		t.Fatal("rebuilt for a second request to the same snapshot")
 	}
 
@@ -170,7 +170,7 @@ func TestBuiltOncePerSnapshot(t *testing.T) {
 	// validators.
 	current = load(t, dir)
 	same := get(t, h, http.MethodGet, "/index.xml")
-	if f.indexFor(current).feeds["/index.xml"].rep == rep {
+	if f.indexFor(current).feeds["/index.xml"].doc == doc {
 		t.Fatal("document of the old snapshot served for the new one")
 	}
 	for _, k := range []string{"ETag", "Last-Modified"} {

@@ -59,13 +59,13 @@ func (f *Feeds) announce(ctx context.Context, snap *content.Snapshot, announced 
 		if seen {
 			next[fd.url] = prev
 		}
-		rep, err := f.representation(idx, fd)
+		doc, err := f.document(idx, fd)
 		if err != nil {
 			f.logger.LogAttrs(ctx, slog.LevelError, "feeds: cannot build feed to announce",
 				slog.String("feed", fd.url), slog.Any("error", err))
 			continue
 		}
-		if seen && prev == rep.etag[0] {
+		if seen && prev == doc.ETag() {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -78,7 +78,7 @@ func (f *Feeds) announce(ctx context.Context, snap *content.Snapshot, announced 
 		}
 		f.logger.LogAttrs(ctx, slog.LevelDebug, "feeds: hub notified",
 			slog.String("hub", f.hub), slog.String("feed", fd.url))
-		next[fd.url] = rep.etag[0]
+		next[fd.url] = doc.ETag()
 	}
 	return next
 }

@@ -1,6 +1,8 @@
-// Package httpcache answers the questions every response served from memory
-// asks of its request: may the client's copy be used (If-None-Match,
-// If-Modified-Since), and does the client take gzip (Accept-Encoding).
+// Package httpcache serves documents held in memory: it answers the
+// questions every such response asks of its request (may the client's copy
+// be used, If-None-Match and If-Modified-Since; does the client take gzip,
+// Accept-Encoding), and its Document sends one prepared response to
+// net/http and to fasthttp alike.
 package httpcache
 
 import (
@@ -14,7 +16,13 @@ import (
 // representation with etag, last modified at modified (RFC 9110 13.2.2):
 // If-None-Match decides when present, else If-Modified-Since.
 func NotModified(r *http.Request, etag string, modified time.Time) bool {
-	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
+	return notModified(r.Header["If-None-Match"], r.Header.Get("If-Modified-Since"), etag, modified)
+}
+
+// notModified is NotModified for the values of the request's If-None-Match
+// headers and its If-Modified-Since header.
+func notModified(inm []string, ims string, etag string, modified time.Time) bool {
+	if len(inm) > 0 {
 		for _, v := range inm {
 			if ETagListMatches(v, etag) {
 				return true
@@ -22,11 +30,10 @@ func NotModified(r *http.Request, etag string, modified time.Time) bool {
 		}
 		return false
 	}
-	ims := r.Header["If-Modified-Since"]
-	if len(ims) == 0 || modified.IsZero() {
+	if ims == "" || modified.IsZero() {
 		return false
 	}
-	t, err := http.ParseTime(ims[0])
+	t, err := http.ParseTime(ims)
 	if err != nil {
 		return false
 	}

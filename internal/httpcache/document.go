@@ -1,0 +1,247 @@
+package httpcache
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// A Document is a response held in memory: its body, a gzip copy when
+// that is smaller, and every header value prepared once, so serving it
+// encodes and allocates nothing. Serve writes it to a net/http response,
+// ServeFast to a fasthttp one; both send the same status, headers and
+// bytes. A Document is never modified after NewDocument returns it.
+type Document struct {
+	status   int
+	body, gz []byte
+	modified time.Time // zero: no Last-Modified
+
+	// Header values for net/http: one-element slices put straight into
+	// the header map.
+	contentType, length, gzLength, etag, gzETag []string
+	cacheControl, lastModified, link            []string
+	cors                                        bool
+
+	// The same headers for fasthttp, as canonical key and value bytes:
+	// those of every response, the entity tags, and those sent with the
+	// body, uncompressed or gzipped.
+	common               []field
+	etagField, gzETField field
+	plain, gzipped       []field
+}
+
+// field is a header for fasthttp.
+type field struct{ key, value []byte }
+
+// Spec describes a Document.
+type Spec struct {
+	// Status is the status of the response; 200 when zero. Only a 200
+	// response is answered with 304 Not Modified.
+	Status       int
+	ContentType  string
+	CacheControl string
+	// ETag is the entity tag of the body, unquoted; ETag(body) when "".
+	ETag string
+	// LastModified, when not zero, is sent as Last-Modified and checked
+	// against If-Modified-Since.
+	LastModified time.Time
+	// Link, when not "", is sent as a Link header.
+	Link string
+	// CORS lets any origin read the document
+	// (Access-Control-Allow-Origin: *).
+	CORS bool
+}
+
+// gzipMin is the smallest body worth compressing: below it the saving does
+// not pay for the header.
+const gzipMin = 1024
+
+// Header values every Document shares; never modified.
+var (
+	valueStar            = []string{"*"}
+	valueNosniff         = []string{"nosniff"}
+	valueGzip            = []string{"gzip"}
+	valueVaryEncoding    = []string{"Accept-Encoding"}
+	valueVaryNegotiation = []string{"Accept, Accept-Encoding"}
+)
+
+// ETag returns the entity tag of body, unquoted: a digest, the same in
+// every process for the same bytes.
+func ETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return base64.RawURLEncoding.EncodeToString(sum[:15])
+}
+
+// NewDocument returns the Document that sends body as s describes, with a
+// gzip copy made at the best compression when that is smaller.
+func NewDocument(body []byte, s Spec) *Document {
+	if s.Status == 0 {
+		s.Status = http.StatusOK
+	}
+	if s.ETag == "" {
+		s.ETag = ETag(body)
+	}
+	d := &Document{
+		status:       s.Status,
+		body:         body,
+		contentType:  []string{s.ContentType},
+		length:       []string{strconv.Itoa(len(body))},
+		etag:         []string{`"` + s.ETag + `"`},
+		gzETag:       []string{`"` + s.ETag + `-gzip"`},
+		cacheControl: []string{s.CacheControl},
+		cors:         s.CORS,
+	}
+	if !s.LastModified.IsZero() {
+		d.modified = s.LastModified
+		d.lastModified = []string{s.LastModified.UTC().Format(http.TimeFormat)}
+	}
+	if s.Link != "" {
+		d.link = []string{s.Link}
+	}
+	if len(body) >= gzipMin {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level
+		zw.Write(body)                                           // a bytes.Buffer takes every write
+		if zw.Close() == nil && buf.Len() < len(body) {
+			d.gz = buf.Bytes()
+			d.gzLength = []string{strconv.Itoa(len(d.gz))}
+		}
+	}
+	d.prepareFast()
+	return d
+}
+
+// Status returns the status the document is sent with.
+func (d *Document) Status() int { return d.status }
+
+// Body returns the document's bytes, uncompressed. They must not be
+// modified.
+func (d *Document) Body() []byte { return d.body }
+
+// ETag returns the entity tag of the uncompressed document, quoted.
+func (d *Document) ETag() string { return d.etag[0] }
+
+// Serve sends d for r: gzipped when the client accepts it, or 304 when the
+// client holds it. negotiated marks a document chosen by the request's
+// Accept header, so caches keep one copy per media type.
+func (d *Document) Serve(w http.ResponseWriter, r *http.Request, negotiated bool) {
+	hdr := w.Header()
+	gz := d.gz != nil && AcceptsGzip(r.Header["Accept-Encoding"])
+	etag := d.etag
+	if gz {
+		etag = d.gzETag
+	}
+	hdr["Etag"] = etag
+	hdr["Cache-Control"] = d.cacheControl
+	if d.lastModified != nil {
+		hdr["Last-Modified"] = d.lastModified
+	}
+	if d.link != nil {
+		hdr["Link"] = d.link
+	}
+	if d.cors {
+		hdr["Access-Control-Allow-Origin"] = valueStar
+	}
+	switch {
+	case negotiated:
+		hdr["Vary"] = valueVaryNegotiation
+	case d.gz != nil:
+		hdr["Vary"] = valueVaryEncoding
+	}
+	if d.status == http.StatusOK && NotModified(r, etag[0], d.modified) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr["Content-Type"] = d.contentType
+	hdr["X-Content-Type-Options"] = valueNosniff
+	body := d.body
+	if gz {
+		body = d.gz
+		hdr["Content-Encoding"] = valueGzip
+		hdr["Content-Length"] = d.gzLength
+	} else {
+		hdr["Content-Length"] = d.length
+	}
+	w.WriteHeader(d.status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// prepareFast builds the header fields ServeFast sends.
+func (d *Document) prepareFast() {
+	f := func(key string, value []string) field { return field{[]byte(key), []byte(value[0])} }
+	d.common = []field{f("Cache-Control", d.cacheControl)}
+	if d.lastModified != nil {
+		d.common = append(d.common, f("Last-Modified", d.lastModified))
+	}
+	if d.link != nil {
+		d.common = append(d.common, f("Link", d.link))
+	}
+	if d.cors {
+		d.common = append(d.common, f("Access-Control-Allow-Origin", valueStar))
+	}
+	if d.gz != nil {
+		d.common = append(d.common, f("Vary", valueVaryEncoding))
+	}
+	d.etagField, d.gzETField = f("Etag", d.etag), f("Etag", d.gzETag)
+	d.plain = []field{f("Content-Type", d.contentType), f("X-Content-Type-Options", valueNosniff)}
+	d.gzipped = append(d.plain[:len(d.plain):len(d.plain)], f("Content-Encoding", valueGzip))
+}
+
+// ServeFast is Serve for fasthttp, for a request that did not choose d by
+// its Accept header: it sends the same status, headers and bytes.
+func (d *Document) ServeFast(ctx *fasthttp.RequestCtx) {
+	req, resp := &ctx.Request.Header, &ctx.Response
+	gz := d.gz != nil && acceptsGzipFast(req.PeekAll("Accept-Encoding"))
+	etag, fields, body := d.etagField, d.plain, d.body
+	if gz {
+		etag, fields, body = d.gzETField, d.gzipped, d.gz
+	}
+	for _, f := range d.common {
+		resp.Header.SetCanonical(f.key, f.value)
+	}
+	resp.Header.SetCanonical(etag.key, etag.value)
+	if d.status == http.StatusOK && notModifiedFast(req, etag.value, d.modified) {
+		resp.SetStatusCode(http.StatusNotModified)
+		resp.Header.SetNoDefaultContentType(true)
+		return
+	}
+	for _, f := range fields {
+		resp.Header.SetCanonical(f.key, f.value)
+	}
+	resp.SetStatusCode(d.status)
+	resp.SetBodyRaw(body)
+}
+
+// acceptsGzipFast is AcceptsGzip for fasthttp's header values.
+func acceptsGzipFast(values [][]byte) bool {
+	if len(values) == 0 {
+		return false
+	}
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return AcceptsGzip(s)
+}
+
+// notModifiedFast is NotModified for a fasthttp request.
+func notModifiedFast(req *fasthttp.RequestHeader, etag []byte, modified time.Time) bool {
+	inm := req.PeekAll("If-None-Match")
+	ims := req.Peek("If-Modified-Since")
+	if len(inm) == 0 && len(ims) == 0 {
+		return false
+	}
+	values := make([]string, len(inm))
+	for i, v := range inm {
+		values[i] = string(v)
+	}
+	return notModified(values, string(ims), string(etag), modified)
+}
