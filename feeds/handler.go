@@ -58,8 +58,9 @@ func (h *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Find returns the document of the feed at path, nil when path is not a
-// feed's or its document cannot be built (the handler answers those).
-func (f *Feeds) Find(path string) *httpcache.Document {
+// feed's or its document cannot be built (the handler answers those). A
+// feed is the same whatever the query, so rawQuery is not read.
+func (f *Feeds) Find(path, rawQuery string) *httpcache.Document {
 	snap := f.snapshot()
 	if snap == nil {
 		return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/blogbridge/blogbridge/activitypub"
 	"github.com/blogbridge/blogbridge/content"
 	"github.com/blogbridge/blogbridge/feeds"
+	"github.com/blogbridge/blogbridge/internal/front"
 	"github.com/blogbridge/blogbridge/internal/outbound"
 	"github.com/blogbridge/blogbridge/site"
 	"github.com/blogbridge/blogbridge/store"
@@ -21,6 +22,10 @@ import (
 
 // shutdownGrace is how long serve waits for requests in flight on SIGTERM.
 const shutdownGrace = 10 * time.Second
+
+// maxHeaderSize is the largest request head the server reads: room for
+// signatures, long URLs and a browser's cookies.
+const maxHeaderSize = 16 << 10
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("serve", "Serve the site, rebuilding it as its files change.", stderr)
@@ -85,15 +90,17 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	handler := site.NewHandler(site.Options{Snapshot: watcher.Current, Logger: logger,
 		HeadLinks: joinHeadLinks(feedHeadLinks(feedSet), fediverseHeadLinks(fedi))})
-	srv := &http.Server{
-		Handler:           fedi.Wrap(feedSet.Wrap(handler)),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
+	srv := front.New(front.Options{
+		Find:          []front.Finder{fedi.Find, feedSet.Find},
+		Handler:       fedi.Wrap(feedSet.Wrap(handler)),
+		BaseContext:   ctx,
+		MaxBodySize:   activitypub.MaxInboxBody,
+		MaxHeaderSize: maxHeaderSize,
+		ReadTimeout:   30 * time.Second,
+		WriteTimeout:  60 * time.Second,
+		IdleTimeout:   120 * time.Second,
+		Logger:        logger,
+	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
