@@ -159,8 +159,7 @@ var _ http.Handler = (*wrapped)(nil)
 
 func (wr *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, path := wr.h, r.URL.Path
-	mayBeOurs := strings.HasPrefix(path, "/.well-known/") || strings.HasPrefix(path, "/nodeinfo/") ||
-		strings.Contains(path, "/ap/")
+	mayBeOurs := mayBeOurs(path)
 	isGet := r.Method == http.MethodGet || r.Method == http.MethodHead
 	if !mayBeOurs && !isGet {
 		wr.next.ServeHTTP(w, r)
@@ -206,6 +205,14 @@ func (wr *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wr.next.ServeHTTP(w, r)
 }
 
+// mayBeOurs reports whether path may be one the handler routes itself
+// rather than a page of the site: discovery, NodeInfo, or below an ap/
+// prefix.
+func mayBeOurs(path string) bool {
+	return strings.HasPrefix(path, "/.well-known/") || strings.HasPrefix(path, "/nodeinfo/") ||
+		strings.Contains(path, "/ap/")
+}
+
 // Find returns the document that answers a GET or HEAD request for path
 // with the query rawQuery, whatever else the request holds but its
 // Accept-Encoding and cache validators: a discovery document, the actor,
@@ -213,6 +220,9 @@ func (wr *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // secure mode is off. It returns nil for every other request, and when
 // the document cannot be built; the Handler answers those itself.
 func (h *Handler) Find(path, rawQuery string) *httpcache.Document {
+	if !mayBeOurs(path) {
+		return nil
+	}
 	ctx := context.Background()
 	idx, err := h.current(ctx)
 	if err != nil {

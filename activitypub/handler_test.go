@@ -888,3 +888,66 @@ func TestConcurrentRequestsAcrossSnapshots(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestFindAgreesWithServeHTTP checks Find, which the public server asks
+// before the handler, against the handler: a document wherever the handler
+// answers with one whatever else the request says, the same bytes and
+// status, and nil for everything the handler must see (errors, the
+// outbox's pages, negotiation, signed requests in secure mode).
+func TestFindAgreesWithServeHTTP(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		t.Run(fmt.Sprintf("secure=%v", secure), func(t *testing.T) {
+			f := newFixture(t, Config{SecureMode: secure}, func(o *Options) { o.Verifier = fakeVerifier{true} })
+			object := f.objectPath("/posts/hello/")
+			gone := f.objectPath("/posts/spoilers/")
+			f.remove("content/posts/spoilers.md")
+			signed := !secure
+			for _, tc := range []struct {
+				target string
+				found  bool
+			}{
+				{"/ap/actor", true},
+				{"/.well-known/webfinger?resource=acct:blog@blog.example", true},
+				{"/.well-known/webfinger?x=1&resource=acct%3Ablog%40blog.example", true},
+				{"/.well-known/webfinger?resource=acct:someone@blog.example", false},
+				{"/.well-known/webfinger?resource=nonsense", false},
+				{"/.well-known/webfinger", false},
+				{"/.well-known/host-meta", true},
+				{"/.well-known/host-meta.json", true},
+				{"/.well-known/nodeinfo", true},
+				{"/nodeinfo/2.0", true},
+				{"/nodeinfo/2.1", true},
+				{"/ap/outbox", signed},
+				{"/ap/outbox?page=1", false},
+				{"/ap/followers", signed},
+				{"/ap/following", signed},
+				{"/ap/featured", signed},
+				{object, signed},
+				{object + "/activity", signed},
+				{object + "/replies", false},
+				{gone, signed},
+				{"/ap/posts/unknown", false},
+				{"/ap/nothing", false},
+				{"/posts/hello/", false},
+				{"/.well-known/security.txt", false},
+			} {
+				path, query, _ := strings.Cut(tc.target, "?")
+				doc := f.h.Find(path, query)
+				if (doc != nil) != tc.found {
+					t.Errorf("Find(%s): found %v, want %v", tc.target, doc != nil, tc.found)
+					continue
+				}
+				if doc == nil {
+					continue
+				}
+				w := f.get(tc.target, "")
+				if w.Code != doc.Status() || !bytes.Equal(w.Body.Bytes(), doc.Body()) {
+					t.Errorf("Find(%s): %d, %d bytes; ServeHTTP: %d, %d bytes", tc.target, doc.Status(), len(doc.Body()), w.Code, w.Body.Len())
+				}
+			}
+			if doc := f.h.Find(gone, ""); !secure && (doc == nil || doc.Status() != http.StatusGone) {
+				t.Errorf("Find of a removed post: %v", doc)
+			}
+		})
+	}
+}
