@@ -25,6 +25,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := cfg.logger()
 	cfg.applyMemoryLimit(logger)
+	restoreGC := relaxGCForLoad()
 	snap, err := content.Load(ctx, content.Options{
 		SiteDir: cfg.Site,
 		BaseURL: cfg.BaseURL,
@@ -33,6 +34,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Expired: cfg.Expired,
 		Logger:  logger,
 	})
+	restoreGC()
 	if err != nil {
 		return err
 	}

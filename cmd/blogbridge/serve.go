@@ -45,6 +45,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer st.Close()
 
+	restoreGC := relaxGCForLoad()
 	watcher, err := content.NewWatcher(ctx, content.Options{
 		SiteDir: cfg.Site,
 		BaseURL: cfg.BaseURL,
@@ -53,6 +54,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		Expired: cfg.Expired,
 		Logger:  logger,
 	})
+	restoreGC()
 	if err != nil {
 		return err
 	}
