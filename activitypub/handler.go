@@ -348,7 +348,7 @@ func (h *Handler) methodNotAllowed(allow string) http.HandlerFunc {
 // serveOutbox answers for a page of the outbox, ?page=N (Mastodon's
 // ?page=true is the first); find answers for the outbox itself.
 func (h *Handler) serveOutbox(w http.ResponseWriter, r *http.Request, idx *index) {
-	page := r.URL.Query().Get("page")
+	page := queryValue(r.URL.RawQuery, "page")
 	n, err := strconv.Atoi(page)
 	if page == "true" {
 		n, err = 1, nil

@@ -43,13 +43,7 @@ type wrapped struct {
 var _ http.Handler = (*wrapped)(nil)
 
 func (h *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	snap := h.feeds.snapshot()
-	if snap == nil {
-		h.next.ServeHTTP(w, r)
-		return
-	}
-	idx := h.feeds.indexFor(snap)
-	fd := idx.feeds[r.URL.Path]
+	idx, fd := h.feeds.feedAt(r.URL.Path)
 	if fd == nil {
 		h.next.ServeHTTP(w, r)
 		return
@@ -61,17 +55,24 @@ func (h *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // feed's or its document cannot be built (the handler answers those). A
 // feed is the same whatever the query, so rawQuery is not read.
 func (f *Feeds) Find(path, rawQuery string) *httpcache.Document {
-	snap := f.snapshot()
-	if snap == nil {
-		return nil
-	}
-	idx := f.indexFor(snap)
-	fd := idx.feeds[path]
+	idx, fd := f.feedAt(path)
 	if fd == nil {
 		return nil
 	}
 	doc, _ := f.document(idx, fd)
 	return doc
+}
+
+// feedAt returns the feed at path in the current snapshot's index, with
+// that index; a nil feed when path is not a feed's or no snapshot is
+// loaded yet.
+func (f *Feeds) feedAt(path string) (*index, *feed) {
+	snap := f.snapshot()
+	if snap == nil {
+		return nil, nil
+	}
+	idx := f.indexFor(snap)
+	return idx, idx.feeds[path]
 }
 
 // serve answers a request for the feed fd: the document, gzipped when the

@@ -222,14 +222,7 @@ func (d *Document) ServeFast(ctx *fasthttp.RequestCtx) {
 
 // acceptsGzipFast is AcceptsGzip for fasthttp's header values.
 func acceptsGzipFast(values [][]byte) bool {
-	if len(values) == 0 {
-		return false
-	}
-	s := make([]string, len(values))
-	for i, v := range values {
-		s[i] = string(v)
-	}
-	return AcceptsGzip(s)
+	return len(values) > 0 && AcceptsGzip(toStrings(values))
 }
 
 // notModifiedFast is NotModified for a fasthttp request.
@@ -239,9 +232,15 @@ func notModifiedFast(req *fasthttp.RequestHeader, etag []byte, modified time.Tim
 	if len(inm) == 0 && len(ims) == 0 {
 		return false
 	}
-	values := make([]string, len(inm))
-	for i, v := range inm {
-		values[i] = string(v)
+	return notModified(toStrings(inm), string(ims), string(etag), modified)
+}
+
+// toStrings copies fasthttp's header values, which point into buffers it
+// reuses, into strings.
+func toStrings(values [][]byte) []string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
 	}
-	return notModified(values, string(ims), string(etag), modified)
+	return s
 }
