@@ -2,6 +2,7 @@ package activitypub
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +50,9 @@ type Options struct {
 	Deliverer Deliverer
 	// InboxLimits bound what one server may send to the inbox.
 	InboxLimits InboxLimits
+	// Signer signs the fetches the inbox makes with the actor's key, whose
+	// public key it must have; the key from the store signs when nil.
+	Signer crypto.Signer
 }
 
 // RequestVerifier checks the HTTP signature of a request and returns the
@@ -69,7 +73,8 @@ type Handler struct {
 	now      func() time.Time
 	verifier RequestVerifier
 	key      *store.ActorKey
-	inbox    *inbox // nil when the inbox is off
+	signer   crypto.Signer // signs with key
+	inbox    *inbox        // nil when the inbox is off
 
 	mu  sync.Mutex // serialises index builds and so ledger writes
 	idx atomic.Pointer[index]
@@ -109,6 +114,7 @@ func NewHandler(ctx context.Context, opts Options) (*Handler, error) {
 		now:           opts.Now,
 		verifier:      opts.Verifier,
 		key:           key,
+		signer:        opts.Signer,
 		hdrCORS:       []string{"*"},
 		hdrNosniff:    []string{"nosniff"},
 		hdrNoStore:    []string{"no-store"},
@@ -119,6 +125,11 @@ func NewHandler(ctx context.Context, opts Options) (*Handler, error) {
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.signer == nil {
+		h.signer = key.Private
+	} else if !key.Private.PublicKey.Equal(h.signer.Public()) {
+		return nil, errors.New("activitypub: the signer's public key is not the actor's")
 	}
 	if inboxOn {
 		h.inbox = h.newInbox(opts)

@@ -72,7 +72,7 @@ type inbox struct {
 // outbound client, the rate limits and the policy replies are sanitised
 // with.
 func (h *Handler) newInbox(opts Options) *inbox {
-	f := &fetcher{client: opts.Client, keyID: h.KeyID, key: h.key.Private, now: h.now}
+	f := &fetcher{client: opts.Client, keyID: h.KeyID, key: h.signer, now: h.now}
 	res := newKeyResolver(f, h.store, h.now, h.logger)
 	limits := opts.InboxLimits
 	if limits.PerHost <= 0 {

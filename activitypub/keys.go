@@ -42,7 +42,7 @@ type fetcher struct {
 	client *outbound.Client
 	// keyID returns the id of the blog's key, which follows the base URL.
 	keyID func() string
-	key   *rsa.PrivateKey
+	key   crypto.Signer
 	now   func() time.Time
 }
 

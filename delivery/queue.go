@@ -2,7 +2,7 @@ package delivery
 
 import (
 	"context"
-	"crypto/rsa"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,9 +21,10 @@ type Options struct {
 	Store *store.Store
 	// Client sends every request.
 	Client *outbound.Client
-	// KeyID is the id of the actor's key; Key signs.
+	// KeyID is the id of the actor's key; Key signs: an *rsa.PrivateKey,
+	// or a signer for one from internal/rsasign.
 	KeyID string
-	Key   *rsa.PrivateKey
+	Key   crypto.Signer
 	// Workers is how many requests run at once (default 64).
 	Workers int
 	// PerHost is how many requests run at once to one host (default 4).

@@ -35,9 +35,9 @@ const (
 type heldJob struct {
 	job  store.Job
 	body []byte
-	// last: no other job of the host is held, so the connection is closed
-	// after the request rather than kept idle.
-	last bool
+	// closeConn: the connection is closed after the request rather than
+	// kept idle (see closeAfter).
+	closeConn bool
 }
 
 // hostState is what the dispatcher knows of one host.
@@ -202,7 +202,7 @@ func (r *runner) run() error {
 		var next *heldJob
 		if !r.stopping && len(r.runnable) > 0 && r.inPipe < r.maxPipe {
 			signCh, next = r.signCh, r.runnable[0]
-			next.last = r.hosts[next.job.Host].held == 1
+			next.closeConn = r.closeAfter(next)
 		}
 		var commitCh chan<- commitBatch
 		var batch commitBatch
@@ -708,6 +708,17 @@ func (r *runner) forget(hj *heldJob) {
 	if h.held == 0 && h.slots == 0 && h.failures == 0 && !h.open {
 		delete(r.hosts, j.Host)
 	}
+}
+
+// closeAfter reports whether hj's connection is closed after its request:
+// when no other job of its host is held and hj is part of a fan-out (other
+// jobs share its body). A server sent one post of a fan-out is seldom sent
+// another soon, and closing spares both sides an idle connection. A
+// delivery to one inbox alone, such as the Accept of a Follow, goes to a
+// server that is talking to us and keeps its connection.
+func (r *runner) closeAfter(hj *heldJob) bool {
+	b := r.bodies[hj.job.ActivityID]
+	return r.hosts[hj.job.Host].held == 1 && b != nil && b.refs > 1
 }
 
 // logProgress logs the progress of large fan-outs every few seconds, and

@@ -55,9 +55,7 @@ func (r *runner) signLoop(in <-chan *heldJob, out chan<- outgoing) {
 		req, err := http.NewRequestWithContext(r.sendCtx, http.MethodPost, hj.job.Inbox, bytes.NewReader(hj.body))
 		if err == nil {
 			req.Header.Set("Content-Type", contentType)
-			// A server sent one activity is not sent another soon: closing
-			// at once spares both sides an idle connection.
-			req.Close = hj.last
+			req.Close = hj.closeConn
 			err = signer.Sign(req, hj.body, q.now())
 		}
 		if err != nil {

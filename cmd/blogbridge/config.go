@@ -58,6 +58,10 @@ type Config struct {
 	DeliveryMaxAge       string `toml:"delivery_max_age"`
 	DeliveryBackoffBase  string `toml:"delivery_backoff_base"`
 	DeliveryBackoffMax   string `toml:"delivery_backoff_max"`
+	// Libcrypto is the OpenSSL libcrypto the blog's key signs with: a file
+	// name or path; "" for libcrypto.so.3 or .so.1.1 when either loads;
+	// "go" for Go's crypto/rsa.
+	Libcrypto string `toml:"libcrypto"`
 	// MetricsAddr is where Prometheus metrics are served, at /metrics;
 	// empty for nowhere.
 	MetricsAddr string `toml:"metrics_addr"`

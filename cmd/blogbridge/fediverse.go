@@ -31,6 +31,7 @@ func (c *Config) fediverseSettings() []setting {
 		{name: "delivery-max-age", usage: "how long a failing delivery is retried, e.g. 48h", str: &c.DeliveryMaxAge},
 		{name: "delivery-backoff-base", usage: "wait before the first retry of a failed delivery; each retry waits twice as long", str: &c.DeliveryBackoffBase},
 		{name: "delivery-backoff-max", usage: "longest wait between retries of a delivery", str: &c.DeliveryBackoffMax},
+		{name: "libcrypto", usage: "OpenSSL libcrypto to sign with, a file name or path, or go for Go's crypto/rsa (default libcrypto.so.3 or libcrypto.so.1.1, else Go's)", str: &c.Libcrypto},
 		{name: "metrics-addr", usage: "HOST:PORT to serve Prometheus metrics on, at /metrics (e.g. 127.0.0.1:9090); empty for none", str: &c.MetricsAddr},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,11 +32,7 @@ var _ activitypub.Deliverer = (*lateQueue)(nil)
 
 // start makes the queue and runs it until ctx is done.
 func (lq *lateQueue) start(ctx context.Context, cfg Config, st *store.Store, client *outbound.Client,
-	fedi *activitypub.Handler, logger *slog.Logger) error {
-	key, err := st.ActorKey(ctx)
-	if err != nil {
-		return err
-	}
+	fedi *activitypub.Handler, signer crypto.Signer, logger *slog.Logger) error {
 	times, err := cfg.deliveryTimes()
 	if err != nil {
 		return err
@@ -44,7 +41,7 @@ func (lq *lateQueue) start(ctx context.Context, cfg Config, st *store.Store, cli
 		Store:       st,
 		Client:      client,
 		KeyID:       fedi.KeyID(),
-		Key:         key.Private,
+		Key:         signer,
 		Workers:     cfg.DeliveryWorkers,
 		PerHost:     cfg.DeliveryPerHost,
 		MaxAge:      times.maxAge,

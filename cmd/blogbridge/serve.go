@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/blogbridge/blogbridge/feeds"
 	"github.com/blogbridge/blogbridge/internal/front"
 	"github.com/blogbridge/blogbridge/internal/outbound"
+	"github.com/blogbridge/blogbridge/internal/rsasign"
 	"github.com/blogbridge/blogbridge/site"
 	"github.com/blogbridge/blogbridge/store"
 )
@@ -75,10 +77,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		AllowPrivate: cfg.AllowPrivateNetworks,
 		UserAgent:    "blogbridge/" + buildVersion() + " (+" + snap.Config.BaseURL + ")",
 	})
+	signer, err := actorSigner(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
 	queue := &lateQueue{}
 	fedi, err := activitypub.NewHandler(ctx, activitypub.Options{
 		Config: fediCfg, Store: st, Snapshot: watcher.Current, Logger: logger, Version: buildVersion(),
-		Client: client, Deliverer: queue,
+		Client: client, Deliverer: queue, Signer: signer,
 		InboxLimits: activitypub.InboxLimits{PerHost: float64(cfg.InboxRateLimit)},
 	})
 	if err != nil {
@@ -87,7 +93,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fedi.Sync(ctx); err != nil {
 		return err
 	}
-	if err := queue.start(ctx, cfg, st, client, fedi, logger); err != nil {
+	if err := queue.start(ctx, cfg, st, client, fedi, signer, logger); err != nil {
 		return err
 	}
 	handler := site.NewHandler(site.Options{Snapshot: watcher.Current, Logger: logger,
@@ -217,4 +223,29 @@ func feedHeadLinks(f *feeds.Feeds) func(*content.Page) []site.Link {
 		}
 		return links
 	}
+}
+
+// actorSigner returns what signs with the actor's key (generated on first
+// start): OpenSSL's libcrypto as the libcrypto setting names it, else Go's
+// crypto/rsa. When the setting is empty and no libcrypto loads, Go's signs
+// and the log says why.
+func actorSigner(ctx context.Context, cfg Config, st *store.Store, logger *slog.Logger) (crypto.Signer, error) {
+	key, err := st.ActorKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lib, err := rsasign.Load(cfg.Libcrypto)
+	if err != nil {
+		if cfg.Libcrypto != "" {
+			return nil, fmt.Errorf("libcrypto %q: %w", cfg.Libcrypto, err)
+		}
+		logger.Info("no OpenSSL libcrypto loads; signing with Go's crypto/rsa, about four times slower",
+			slog.String("error", err.Error()))
+	}
+	signer, err := lib.Signer(key.Private)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("signing requests", slog.String("library", lib.String()))
+	return signer, nil
 }

@@ -3,7 +3,10 @@ package httpsig
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"reflect"
@@ -529,11 +532,15 @@ func TestSignCavage(t *testing.T) {
 
 func TestSignerRejectsKey(t *testing.T) {
 	k := keys(t)
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		key  crypto.Signer
 	}{
-		{"ecdsa-like", otherSigner{}},
+		{"ecdsa", ec},
 		{"short ed25519", ed25519.PrivateKey(k.ed[:10])},
 	}
 	for _, tc := range tests {
@@ -548,5 +555,3 @@ func TestSignerRejectsKey(t *testing.T) {
 		})
 	}
 }
-
-type otherSigner struct{ crypto.Signer }

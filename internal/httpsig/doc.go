@@ -10,10 +10,14 @@
 // key through a KeyResolver and retries once with a refreshed key when the
 // cached one no longer verifies.
 //
-// The draft-cavage cryptography is github.com/go-fed/httpsig's. The RFC 9421
-// signature base is assembled here from RFC 9421 section 2.5; its structured
-// fields are parsed with github.com/dunglas/httpsfv, and it is signed and
-// verified with crypto/rsa (PKCS #1 v1.5, SHA-256) and crypto/ed25519.
+// Signatures are verified with github.com/go-fed/httpsig for draft-cavage;
+// the RFC 9421 signature base is assembled here from RFC 9421 section 2.5,
+// its structured fields parsed with github.com/dunglas/httpsfv, and checked
+// with crypto/rsa (PKCS #1 v1.5, SHA-256) and crypto/ed25519. Requests are
+// signed with any crypto.Signer over an RSA or Ed25519 key, so the blog's
+// key can sign through OpenSSL (internal/rsasign); the draft-cavage header is
+// built here as go-fed/httpsig builds it, which go-fed/httpsig cannot do
+// for a key that is not an *rsa.PrivateKey.
 // Body digests are the Digest header (RFC 3230, SHA-256) for draft-cavage and
 // Content-Digest (RFC 9530, sha-256 or sha-512) for RFC 9421.
 package httpsig

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/dunglas/httpsfv"
-	gofed "github.com/go-fed/httpsig"
 )
 
 // Signer signs outgoing requests with one key. It is not safe for concurrent
@@ -24,39 +23,27 @@ type Signer struct {
 	kind  string // "rsa" or "ed25519"
 	err   error  // why the key cannot sign, reported by every call
 
-	// go-fed/httpsig signers for requests without and with a body.
-	cavage, cavageDigest gofed.Signer
-
-	base []byte // the RFC 9421 signature base, reused between calls
+	base []byte // the signature base or signing string, reused between calls
 }
 
-// NewSigner returns a Signer for the key named keyID. key is an
-// *rsa.PrivateKey or an ed25519.PrivateKey; with any other key, every Sign
-// and SignRFC9421 call fails.
+// NewSigner returns a Signer for the key named keyID. key is an RSA or an
+// Ed25519 private key: *rsa.PrivateKey, ed25519.PrivateKey or any
+// crypto.Signer whose public key is an *rsa.PublicKey or an
+// ed25519.PublicKey (such as one from internal/rsasign). With any other key,
+// every Sign and SignRFC9421 call fails.
 func NewSigner(keyID string, key crypto.Signer) *Signer {
 	s := &Signer{keyID: keyID, key: key}
-	var algo gofed.Algorithm
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		s.kind, algo = "rsa", gofed.RSA_SHA256
-	case ed25519.PrivateKey:
-		if len(k) != ed25519.PrivateKeySize {
-			s.err = fmt.Errorf("httpsig: Ed25519 private key of %d bytes", len(k))
-			return s
-		}
-		s.kind, algo = "ed25519", gofed.ED25519
-	default:
-		s.err = fmt.Errorf("httpsig: cannot sign with a key of type %T", key)
+	if k, ok := key.(ed25519.PrivateKey); ok && len(k) != ed25519.PrivateKeySize {
+		s.err = fmt.Errorf("httpsig: Ed25519 private key of %d bytes", len(k))
 		return s
 	}
-	// What a draft-cavage signature covers, as Mastodon expects.
-	cavageHeaders := []string{gofed.RequestTarget, "host", "date"}
-	cavageDigestHeaders := []string{gofed.RequestTarget, "host", "date", "digest"}
-	var err1, err2 error
-	s.cavage, _, err1 = gofed.NewSigner([]gofed.Algorithm{algo}, gofed.DigestSha256, cavageHeaders, gofed.Signature, 0)
-	s.cavageDigest, _, err2 = gofed.NewSigner([]gofed.Algorithm{algo}, gofed.DigestSha256, cavageDigestHeaders, gofed.Signature, 0)
-	if err := errors.Join(err1, err2); err != nil {
-		s.err = fmt.Errorf("httpsig: %w", err)
+	switch key.Public().(type) {
+	case *rsa.PublicKey:
+		s.kind = "rsa"
+	case ed25519.PublicKey:
+		s.kind = "ed25519"
+	default:
+		s.err = fmt.Errorf("httpsig: cannot sign with a key of type %T", key)
 	}
 	return s
 }
@@ -67,6 +54,11 @@ func NewSigner(keyID string, key crypto.Signer) *Signer {
 // algorithm parameter is rsa-sha256 for an RSA key and hs2019 for an Ed25519
 // key. The host is r.Host, else r.URL.Host. Signature, Date and Digest
 // headers already on r are replaced.
+//
+// The header is the one github.com/go-fed/httpsig makes for the same
+// request, byte for byte (TestSignAsGoFed); it is built here so that the key
+// can be any crypto.Signer, where go-fed/httpsig takes only an
+// *rsa.PrivateKey.
 func (s *Signer) Sign(r *http.Request, body []byte, now time.Time) error {
 	if s.err != nil {
 		return s.err
@@ -81,40 +73,68 @@ func (s *Signer) Sign(r *http.Request, body []byte, now time.Time) error {
 	h := r.Header
 	delete(h, headerSignature)
 	delete(h, headerDigest)
-	h[headerDate] = []string{now.UTC().Format(http.TimeFormat)}
+	date := now.UTC().Format(http.TimeFormat)
+	h[headerDate] = []string{date}
 
-	// go-fed/httpsig reads the host from the header map and the path from
-	// URL.Path; give it the host the request is sent to and the path as it
-	// appears on the request line.
-	oldHost, hadHost := h[headerHost]
-	h[headerHost] = []string{host}
-	defer func() {
-		if hadHost {
-			h[headerHost] = oldHost
-		} else {
-			delete(h, headerHost)
-		}
-	}()
-	u := *r.URL
-	u.Path, u.RawPath = requestPath(r.URL), ""
-	lr := &http.Request{Method: r.Method, URL: &u, Host: host, Header: h}
-
-	ls := s.cavage
+	// The signing string, as in draft-cavage-http-signatures-12 section
+	// 2.3: one "name: value" line per covered header, in the order of the
+	// headers parameter.
+	covered := "(request-target) host date"
+	b := append(s.base[:0], "(request-target): "...)
+	b = append(b, strings.ToLower(r.Method)...)
+	b = append(b, ' ')
+	b = append(b, requestPath(r.URL)...)
+	if r.URL.RawQuery != "" {
+		b = append(b, '?')
+		b = append(b, r.URL.RawQuery...)
+	}
+	b = append(b, "\nhost: "...)
+	b = append(b, host...)
+	b = append(b, "\ndate: "...)
+	b = append(b, date...)
 	if body != nil {
-		ls = s.cavageDigest
+		digest := digestHeader(body)
+		h[headerDigest] = []string{digest}
+		covered += " digest"
+		b = append(b, "\ndigest: "...)
+		b = append(b, digest...)
 	}
-	if err := ls.SignRequest(s.key, s.keyID, lr, body); err != nil {
-		return fmt.Errorf("httpsig: sign: %w", err)
+	s.base = b
+
+	sig, err := s.sign()
+	if err != nil {
+		return err
 	}
+	// go-fed/httpsig and the newer drafts name every algorithm hs2019;
+	// Mastodon and older servers expect rsa-sha256 for RSA keys. The
+	// parameter is not part of what is signed.
+	algorithm := "hs2019"
 	if s.kind == "rsa" {
-		// go-fed/httpsig always names the algorithm hs2019; Mastodon and
-		// older servers expect rsa-sha256 for RSA keys. The parameter is
-		// not part of what is signed.
-		if v := h[headerSignature]; len(v) == 1 {
-			v[0] = strings.Replace(v[0], `algorithm="hs2019"`, `algorithm="rsa-sha256"`, 1)
-		}
+		algorithm = "rsa-sha256"
 	}
+	h[headerSignature] = []string{`keyId="` + s.keyID + `",algorithm="` + algorithm +
+		`",headers="` + covered + `",signature="` + base64.StdEncoding.EncodeToString(sig) + `"`}
 	return nil
+}
+
+// sign signs s.base: its SHA-256 digest with PKCS #1 v1.5 for an RSA key,
+// the bytes themselves for an Ed25519 key.
+func (s *Signer) sign() ([]byte, error) {
+	var (
+		sig []byte
+		err error
+	)
+	switch s.kind {
+	case "rsa":
+		sum := sha256.Sum256(s.base)
+		sig, err = s.key.Sign(nil, sum[:], crypto.SHA256)
+	case "ed25519":
+		sig, err = s.key.Sign(nil, s.base, crypto.Hash(0))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("httpsig: sign: %w", err)
+	}
+	return sig, nil
 }
 
 // SignRFC9421 signs r RFC 9421 style. It sets Content-Digest (sha-256) when
@@ -168,15 +188,9 @@ func (s *Signer) SignRFC9421(r *http.Request, body []byte, now time.Time) error 
 	if err != nil {
 		return fmt.Errorf("httpsig: sign: %w", err)
 	}
-	var sig []byte
-	switch k := s.key.(type) {
-	case *rsa.PrivateKey:
-		sum := sha256.Sum256(s.base)
-		if sig, err = rsa.SignPKCS1v15(nil, k, crypto.SHA256, sum[:]); err != nil {
-			return fmt.Errorf("httpsig: sign: %w", err)
-		}
-	case ed25519.PrivateKey:
-		sig = ed25519.Sign(k, s.base)
+	sig, err := s.sign()
+	if err != nil {
+		return err
 	}
 	h[headerSignatureInput] = []string{"sig1=" + params}
 	h[headerSignature] = []string{"sig1=:" + base64.StdEncoding.EncodeToString(sig) + ":"}
