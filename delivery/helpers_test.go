@@ -49,6 +49,7 @@ type received struct {
 	kind     string // its type
 	status   int    // what the inbox answered
 	at       time.Time
+	close    bool // the request asked to close the connection
 }
 
 // inboxServer is a test server whose paths are inboxes. It verifies every
@@ -105,7 +106,7 @@ func (s *inboxServer) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.errs = append(s.errs, err)
 	}
-	s.got = append(s.got, received{path: r.URL.Path, activity: a.ID, kind: a.Type, status: status, at: time.Now()})
+	s.got = append(s.got, received{path: r.URL.Path, activity: a.ID, kind: a.Type, status: status, at: time.Now(), close: r.Close})
 	s.mu.Unlock()
 	for k, v := range header {
 		w.Header()[k] = v

@@ -75,6 +75,37 @@ func TestDeliversSignedOncePerInbox(t *testing.T) {
 	}
 }
 
+// TestConnectionClose checks when a request asks to close its connection:
+// a single delivery (an Accept) keeps it, since its server is talking to
+// us; a fan-out's last request to a server closes it.
+func TestConnectionClose(t *testing.T) {
+	srv := newInboxServer(t, nil)
+	other := newInboxServer(t, nil)
+	st := openStore(t, t.TempDir())
+	q := newTestQueue(t, st, Options{})
+	start(t, q)
+
+	for i := range 3 {
+		a := activity(fmt.Sprintf("https://blog.example/actor#accepts/%d", i), "Accept", "https://remote.example/follows/1")
+		if err := q.Enqueue(t.Context(), a, []string{srv.URL + "/users/a/inbox"}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "the Accept", func() bool { return len(srv.requests()) == i+1 })
+		waitFor(t, 5*time.Second, "an empty queue", func() bool { return queueStats(t, q).Unfinished() == 0 })
+	}
+	post := activity("https://blog.example/a/1", "Create", "https://blog.example/p/1")
+	if err := q.Enqueue(t.Context(), post, []string{srv.URL + "/inbox", other.URL + "/inbox"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the Create", func() bool { return len(srv.requests()) == 4 && len(other.requests()) == 1 })
+
+	for _, g := range append(srv.requests(), other.requests()...) {
+		if want := g.kind == "Create"; g.close != want {
+			t.Errorf("%s to %s: Connection: close is %v, want %v", g.kind, g.path, g.close, want)
+		}
+	}
+}
+
 func TestRetriesUntilSuccess(t *testing.T) {
 	srv := newInboxServer(t, func(_ *http.Request, n int) (int, http.Header) {
 		if n <= 2 {

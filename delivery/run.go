@@ -58,7 +58,8 @@ type hostState struct {
 // bodyRef is an activity body shared by the jobs held.
 type bodyRef struct {
 	body []byte
-	refs int
+	refs int // jobs holding it now
+	uses int // jobs that have held it since it was read
 }
 
 // commitBatch is outcomes to write in one transaction.
@@ -417,6 +418,7 @@ func (r *runner) admit(jobs []store.Job, now time.Time) {
 		default:
 			if b := r.bodies[j.ActivityID]; b != nil {
 				b.refs++
+				b.uses++
 				hj.body = b.body
 			} else if !slices.Contains(missing, j.ActivityID) {
 				missing = append(missing, j.ActivityID)
@@ -448,6 +450,7 @@ func (r *runner) admit(jobs []store.Job, now time.Time) {
 				continue
 			}
 			b.refs++
+			b.uses++
 			hj.body = b.body
 		}
 		h := r.hosts[hj.job.Host]
@@ -712,13 +715,13 @@ func (r *runner) forget(hj *heldJob) {
 
 // closeAfter reports whether hj's connection is closed after its request:
 // when no other job of its host is held and hj is part of a fan-out (other
-// jobs share its body). A server sent one post of a fan-out is seldom sent
+// jobs have held its body). A server sent one post of a fan-out is seldom sent
 // another soon, and closing spares both sides an idle connection. A
 // delivery to one inbox alone, such as the Accept of a Follow, goes to a
 // server that is talking to us and keeps its connection.
 func (r *runner) closeAfter(hj *heldJob) bool {
 	b := r.bodies[hj.job.ActivityID]
-	return r.hosts[hj.job.Host].held == 1 && b != nil && b.refs > 1
+	return r.hosts[hj.job.Host].held == 1 && b != nil && b.uses > 1
 }
 
 // logProgress logs the progress of large fan-outs every few seconds, and
