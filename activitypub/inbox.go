@@ -336,7 +336,7 @@ func (h *Handler) answerFollow(ctx context.Context, u actorURLs, f store.Followe
 
 // ErrNoFollowRequest is returned by ApproveFollower and RejectFollower for
 // an actor without a pending follow request.
-var ErrNoFollowRequest = errors.New("activitypub: no follow request from that actor")
+var ErrNoFollowRequest = store.ErrNoFollowRequest
 
 // ApproveFollower accepts the pending follow request of actor: it becomes
 // a follower and is sent the Accept.
@@ -348,6 +348,30 @@ func (h *Handler) ApproveFollower(ctx context.Context, actor string) error {
 // tells its server.
 func (h *Handler) RejectFollower(ctx context.Context, actor string) error {
 	return h.answerRequest(ctx, actor, false)
+}
+
+// SendAnswers sends the answers to follow requests given while serve was
+// stopped (store.AnswerFollowRequest), as ApproveFollower and
+// RejectFollower would have. An answer that fails is logged and the others
+// are still sent; the error is for reading the requests.
+func (h *Handler) SendAnswers(ctx context.Context) error {
+	reqs, err := h.store.FollowRequests(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range reqs {
+		if f.Answer == "" {
+			continue
+		}
+		if err := h.answerRequest(ctx, f.ActorID, f.Answer == store.AnswerApprove); err != nil {
+			h.logger.Error("sending the answer to a follow request failed",
+				slog.String("actor", f.ActorID), slog.String("answer", f.Answer), slog.String("error", err.Error()))
+			continue
+		}
+		h.logger.Info("sent the answer to a follow request given while serve was stopped",
+			slog.String("actor", f.ActorID), slog.String("answer", f.Answer))
+	}
+	return nil
 }
 
 func (h *Handler) answerRequest(ctx context.Context, actor string, accept bool) error {
@@ -365,6 +389,7 @@ func (h *Handler) answerRequest(ctx context.Context, actor string, accept bool) 
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNoFollowRequest, actor)
 	}
+	f.Answer = ""
 	if accept {
 		return h.acceptFollow(ctx, idx.urls, f)
 	}

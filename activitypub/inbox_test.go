@@ -502,6 +502,50 @@ func TestFederatedSectionsAndTags(t *testing.T) {
 	}
 }
 
+// TestSendAnswers checks that answers to follow requests recorded while
+// serve was stopped are sent, once, when SendAnswers runs.
+func TestSendAnswers(t *testing.T) {
+	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{ActorsPerServer: 3, Keys: 1},
+		Config{ManuallyApprovesFollowers: true})
+	alice, bob, carol := fx.sim.Actors()[0], fx.sim.Actors()[1], fx.sim.Actors()[2]
+	ctx := t.Context()
+	for _, a := range []*fedisim.Actor{alice, bob, carol} {
+		fx.send(a, fx.sim.Follow(a, fx.actor), fedisim.Cavage, http.StatusAccepted)
+	}
+	if err := fx.store.AnswerFollowRequest(ctx, alice.ID, store.AnswerApprove); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.store.AnswerFollowRequest(ctx, bob.ID, store.AnswerReject); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.store.AnswerFollowRequest(ctx, "https://nobody.example/u", store.AnswerApprove); !errors.Is(err, store.ErrNoFollowRequest) {
+		t.Fatalf("answering no request: %v", err)
+	}
+	if len(fx.deliver.all()) != 0 || len(fx.followers()) != 0 {
+		t.Fatal("an answer was acted on before SendAnswers")
+	}
+	for range 2 {
+		if err := fx.h.SendAnswers(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fs := fx.followers(); len(fs) != 1 || fs[0].ActorID != alice.ID || fs[0].Answer != "" {
+		t.Fatalf("followers %+v, want alice", fs)
+	}
+	var types []string
+	for _, s := range fx.deliver.all() {
+		var a struct{ Type string }
+		json.Unmarshal(s.Body, &a)
+		types = append(types, a.Type+" to "+s.inboxes[0])
+	}
+	if want := []string{"Accept to " + alice.Inbox, "Reject to " + bob.Inbox}; !slices.Equal(types, want) {
+		t.Fatalf("sent %v, want %v", types, want)
+	}
+	if reqs, err := fx.store.FollowRequests(ctx); err != nil || len(reqs) != 1 || reqs[0].ActorID != carol.ID {
+		t.Fatalf("requests left %+v, %v; want carol's, unanswered", reqs, err)
+	}
+}
+
 func TestInboxFollowRequests(t *testing.T) {
 	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{ActorsPerServer: 2, Keys: 1},
 		Config{ManuallyApprovesFollowers: true})

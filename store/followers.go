@@ -36,7 +36,16 @@ type Follower struct {
 	FollowID string `json:"follow_id"`
 	// Since is when the actor first followed.
 	Since time.Time `json:"since"`
+	// Answer, on a follow request answered while serve was stopped, is
+	// AnswerApprove or AnswerReject: serve sends it when it starts.
+	Answer string `json:"answer,omitempty"`
 }
+
+// Answers to a follow request, kept until serve sends them.
+const (
+	AnswerApprove = "approve"
+	AnswerReject  = "reject"
+)
 
 // AddFollower records f as a follower, durably. Adding an actor that
 // already follows updates its inboxes and FollowID and keeps its Since;

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -38,6 +39,42 @@ func (s *Store) AddFollowRequest(ctx context.Context, f Follower) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store: add follow request %s: %w", f.ActorID, err)
+	}
+	return nil
+}
+
+// ErrNoFollowRequest is returned for an actor with no follow request.
+var ErrNoFollowRequest = errors.New("no follow request from that actor")
+
+// AnswerFollowRequest records the answer (AnswerApprove or AnswerReject)
+// to the follow request of actorID, for serve to send when it starts. It
+// fails with ErrNoFollowRequest when there is no request.
+func (s *Store) AnswerFollowRequest(ctx context.Context, actorID, answer string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: answer follow request %s: %w", actorID, err)
+	}
+	if answer != AnswerApprove && answer != AnswerReject {
+		return fmt.Errorf("store: answer follow request %s: answer %q, want %q or %q", actorID, answer, AnswerApprove, AnswerReject)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRequests)
+		raw := b.Get([]byte(actorID))
+		if raw == nil {
+			return ErrNoFollowRequest
+		}
+		var f Follower
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return err
+		}
+		f.Answer = answer
+		raw, err := json.Marshal(&f)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(actorID), raw)
+	})
+	if err != nil {
+		return fmt.Errorf("store: answer follow request %s: %w", actorID, err)
 	}
 	return nil
 }

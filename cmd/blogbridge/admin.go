@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/blogbridge/blogbridge/activitypub"
-
 	"github.com/blogbridge/blogbridge/store"
 )
 
@@ -39,8 +37,9 @@ type admin interface {
 	RemoveBlock(ctx context.Context, b store.Block) (bool, error)
 	Deliveries(ctx context.Context) (json.RawMessage, error)
 	FollowRequests(ctx context.Context) ([]store.Follower, error)
-	// AnswerRequest approves (or rejects) the follow request of actor.
-	AnswerRequest(ctx context.Context, actor string, approve bool) error
+	// AnswerRequest approves (or rejects) the follow request of actor:
+	// at once while serve runs (sent), else when it next starts.
+	AnswerRequest(ctx context.Context, actor string, approve bool) (sent bool, err error)
 	// Announce sends the archived post at permalink to followers: at once
 	// when serve runs (queued is true), else when it next starts.
 	Announce(ctx context.Context, permalink string) (queued bool, err error)
@@ -54,8 +53,8 @@ type storeAdmin struct {
 	followersChanged func()
 	// deliveries reports the delivery queue.
 	deliveries func(ctx context.Context) (json.RawMessage, error)
-	// answer approves or rejects a follow request; nil when serve is not
-	// running, since the answer is delivered to the follower's server.
+	// answer approves or rejects a follow request and sends the answer;
+	// nil when serve is not running, and the answer is kept for it.
 	answer func(ctx context.Context, actor string, approve bool) error
 	// announce sends an archived post to followers; nil when serve is not
 	// running.
@@ -96,11 +95,15 @@ func (a *storeAdmin) FollowRequests(ctx context.Context) ([]store.Follower, erro
 	return a.st.FollowRequests(ctx)
 }
 
-func (a *storeAdmin) AnswerRequest(ctx context.Context, actor string, approve bool) error {
-	if a.answer == nil {
-		return errors.New("start blogbridge serve first: approving or rejecting sends the answer to the follower's server")
+func (a *storeAdmin) AnswerRequest(ctx context.Context, actor string, approve bool) (bool, error) {
+	if a.answer != nil {
+		return true, a.answer(ctx, actor, approve)
 	}
-	return a.answer(ctx, actor, approve)
+	answer := store.AnswerReject
+	if approve {
+		answer = store.AnswerApprove
+	}
+	return false, a.st.AnswerFollowRequest(ctx, actor, answer)
 }
 
 func (a *storeAdmin) Announce(ctx context.Context, permalink string) (bool, error) {
@@ -137,12 +140,12 @@ func adminHandler(a admin, logger *slog.Logger) http.Handler {
 	})
 	mux.HandleFunc("POST /requests", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		err := a.AnswerRequest(r.Context(), q.Get("actor"), q.Get("approve") == "true")
-		if errors.Is(err, activitypub.ErrNoFollowRequest) {
+		sent, err := a.AnswerRequest(r.Context(), q.Get("actor"), q.Get("approve") == "true")
+		if errors.Is(err, store.ErrNoFollowRequest) {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return
 		}
-		reply(w, r, true, err)
+		reply(w, r, sent, err)
 	})
 	mux.HandleFunc("POST /announce", func(w http.ResponseWriter, r *http.Request) {
 		queued, err := a.Announce(r.Context(), r.URL.Query().Get("url"))
@@ -266,9 +269,9 @@ func (a *socketAdmin) FollowRequests(ctx context.Context) ([]store.Follower, err
 	return fs, a.call(ctx, http.MethodGet, "/requests", nil, &fs)
 }
 
-func (a *socketAdmin) AnswerRequest(ctx context.Context, actor string, approve bool) error {
-	var ok bool
-	return a.call(ctx, http.MethodPost, "/requests?actor="+queryEscape(actor)+"&approve="+strconv.FormatBool(approve), nil, &ok)
+func (a *socketAdmin) AnswerRequest(ctx context.Context, actor string, approve bool) (bool, error) {
+	var sent bool
+	return sent, a.call(ctx, http.MethodPost, "/requests?actor="+queryEscape(actor)+"&approve="+strconv.FormatBool(approve), nil, &sent)
 }
 
 func (a *socketAdmin) Announce(ctx context.Context, permalink string) (bool, error) {

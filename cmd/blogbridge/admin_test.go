@@ -106,3 +106,32 @@ func TestAdminCommandsThroughServe(t *testing.T) {
 		t.Fatalf("serve exited %d", code)
 	}
 }
+
+// TestAnswerWhileStopped checks that approving a follow request with serve
+// stopped keeps the answer for serve, and says so.
+func TestAnswerWhileStopped(t *testing.T) {
+	data := t.TempDir()
+	st, err := store.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alice = "https://social.example/users/alice"
+	err = st.AddFollowRequest(t.Context(), store.Follower{ActorID: alice, Inbox: alice + "/inbox", FollowID: alice + "/follows/1", Since: time.Now()})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "followers", "approve", alice, "--data", data)
+	if code != 0 || !strings.Contains(out, "approved the follow request of "+alice+"; serve sends the answer when it starts") {
+		t.Fatalf("followers approve: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = runCmd(t, "followers", "reject", "https://social.example/users/nobody", "--data", data)
+	if code != 1 || !strings.Contains(errOut, "no follow request") {
+		t.Fatalf("rejecting no request: exit %d, %s", code, errOut)
+	}
+	code, out, _ = runCmd(t, "followers", "requests", "--json", "--data", data)
+	var reqs []store.Follower
+	if code != 0 || json.Unmarshal([]byte(out), &reqs) != nil || len(reqs) != 1 || reqs[0].Answer != store.AnswerApprove {
+		t.Fatalf("requests after approving: exit %d\n%s", code, out)
+	}
+}

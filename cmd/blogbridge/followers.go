@@ -22,8 +22,9 @@ const followersUsage = `Usage:
   blogbridge followers reject ACTOR [--data DIR]      turn down a follow request
 
 Requests wait for approval when fediverse-manually-approves-followers is
-set. These work while serve runs (through it) and when it is stopped;
-approve and reject need serve running, as they answer the follower's server.
+set. These work while serve runs (through it) and when it is stopped; an
+answer given while serve is stopped is sent to the follower's server when
+serve starts.
 `
 
 func cmdFollowers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -59,10 +60,16 @@ func cmdFollowers(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer closeAdmin()
 	switch args[0] {
 	case "approve", "reject":
-		if err := a.AnswerRequest(ctx, rest[0], args[0] == "approve"); err != nil {
+		sent, err := a.AnswerRequest(ctx, rest[0], args[0] == "approve")
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%sd the follow request of %s\n", strings.TrimSuffix(args[0], "e"), rest[0])
+		done := map[string]string{"approve": "approved", "reject": "rejected"}[args[0]]
+		fmt.Fprintf(stdout, "%s the follow request of %s", done, rest[0])
+		if !sent {
+			fmt.Fprint(stdout, "; serve sends the answer when it starts")
+		}
+		fmt.Fprintln(stdout)
 		return nil
 	case "requests":
 		reqs, err := a.FollowRequests(ctx)
@@ -73,9 +80,13 @@ func cmdFollowers(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return writeJSON(stdout, reqs)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ACTOR\tASKED")
+		fmt.Fprintln(tw, "ACTOR\tASKED\tANSWER")
 		for _, f := range reqs {
-			fmt.Fprintf(tw, "%s\t%s\n", f.ActorID, f.Since.Local().Format(time.DateTime))
+			answer := "-"
+			if f.Answer != "" {
+				answer = f.Answer + ", sent when serve starts"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.ActorID, f.Since.Local().Format(time.DateTime), answer)
 		}
 		tw.Flush()
 		fmt.Fprintf(stdout, "%d follow requests\n", len(reqs))

@@ -96,6 +96,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := queue.start(ctx, cfg, st, client, fedi, signer, logger); err != nil {
 		return err
 	}
+	if err := fedi.SendAnswers(ctx); err != nil {
+		return err
+	}
 	handler := site.NewHandler(site.Options{Snapshot: watcher.Current, Logger: logger,
 		HeadLinks: joinHeadLinks(feedHeadLinks(feedSet), fediverseHeadLinks(fedi))})
 	srv := front.New(front.Options{
