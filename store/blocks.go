@@ -58,8 +58,9 @@ func blockKey(b *Block) ([]byte, error) {
 }
 
 // AddBlock records b, durably, replacing a block of the same domain or
-// actor. In the same transaction it removes the followers b covers: those
-// on the domain and its subdomains, or the actor. A zero Created means now.
+// actor. In the same transaction it removes what b covers (the domain and
+// its subdomains, or the actor): followers, follow requests, and the
+// likes, boosts and replies recorded. A zero Created means now.
 func (s *Store) AddBlock(ctx context.Context, b Block) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: add block: %w", err)
@@ -83,11 +84,18 @@ func (s *Store) AddBlock(ctx context.Context, b Block) error {
 		if err := tx.Bucket(bucketBlocks).Put(key, raw); err != nil {
 			return err
 		}
+		covered := func(actor string) bool { return actor == b.Actor }
 		if b.Domain != "" {
-			var n int
-			return removeFollowersOfDomain(tx, b.Domain, &n)
+			covered = func(actor string) bool { return withinDomain(hostOf(actor), b.Domain) }
 		}
-		return tx.Bucket(bucketFollowers).Delete([]byte(b.Actor))
+		var n int
+		if err := removeFollowersIf(tx, &n, func(k, _ []byte) (bool, error) { return covered(string(k)), nil }); err != nil {
+			return err
+		}
+		if err := removeRequestsIf(tx, covered); err != nil {
+			return err
+		}
+		return removeInteractionsIf(tx, &n, func(in *Interaction) bool { return covered(in.Actor) })
 	})
 	if err != nil {
 		return fmt.Errorf("store: add block %s: %w", key, err)

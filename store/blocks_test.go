@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,7 +86,7 @@ func TestBlocked(t *testing.T) {
 	}
 }
 
-func TestAddBlockRemovesFollowers(t *testing.T) {
+func TestAddBlockRemovesWhatItCovers(t *testing.T) {
 	const (
 		apex  = "https://example.com/users/a"
 		sub   = "https://social.example.com/users/b"
@@ -107,13 +109,56 @@ func TestAddBlockRemovesFollowers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := openTemp(t)
-			for _, id := range all {
+			ctx := t.Context()
+			const post = "https://blog.example/ap/posts/p1"
+			for i, id := range all {
 				mustAddFollower(t, s, testFollower(id, id+"/inbox", ""))
+				req := testFollower(id+"/asks", id+"/inbox", "")
+				if err := s.AddFollowRequest(ctx, req); err != nil {
+					t.Fatal(err)
+				}
+				like := Interaction{ID: fmt.Sprintf("%s/likes/%d", id, i), Type: InteractionLike, Actor: id, Object: post}
+				if err := s.PutInteraction(ctx, like); err != nil {
+					t.Fatal(err)
+				}
 			}
-			if err := s.AddBlock(t.Context(), tt.block); err != nil {
+			if err := s.AddBlock(ctx, tt.block); err != nil {
 				t.Fatal(err)
 			}
 			assertFollowers(t, s, tt.wantLeft...)
+
+			// Likes and follow requests are kept for the same actors;
+			// follow requests come from id+"/asks", covered by a domain
+			// block of id and not by an actor block of id.
+			ins, err := s.Interactions(ctx, post)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var likers []string
+			for _, in := range ins {
+				likers = append(likers, in.Actor)
+			}
+			reqs, err := s.FollowRequests(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var asking []string
+			for _, r := range reqs {
+				asking = append(asking, strings.TrimSuffix(r.ActorID, "/asks"))
+			}
+			slices.Sort(likers)
+			slices.Sort(asking)
+			wantLikers := slices.Sorted(slices.Values(tt.wantLeft))
+			wantAsking := wantLikers
+			if tt.block.Actor != "" {
+				wantAsking = slices.Sorted(slices.Values(all))
+			}
+			if !slices.Equal(likers, wantLikers) {
+				t.Errorf("likes left from %v, want %v", likers, wantLikers)
+			}
+			if !slices.Equal(asking, wantAsking) {
+				t.Errorf("follow requests left from %v, want %v", asking, wantAsking)
+			}
 		})
 	}
 }

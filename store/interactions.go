@@ -184,30 +184,36 @@ func (s *Store) DeleteInteractionsByActor(ctx context.Context, actor string) (n 
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
-		b := tx.Bucket(bucketInteractions)
-		var gone [][]byte
-		c := b.Cursor()
-		for k, v := c.Seek(interactionPrefix); k != nil && bytes.HasPrefix(k, interactionPrefix); k, v = c.Next() {
-			var in Interaction
-			if err := json.Unmarshal(v, &in); err != nil {
-				return fmt.Errorf("record %q: %w", k, err)
-			}
-			if in.Actor == actor {
-				gone = append(gone, bytes.Clone(k), objectIndexKey(in.Object, in.ID))
-				n++
-			}
-		}
-		for _, k := range gone {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return removeInteractionsIf(tx, &n, func(in *Interaction) bool { return in.Actor == actor })
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: delete interactions of %s: %w", actor, err)
 	}
 	return n, nil
+}
+
+// removeInteractionsIf removes, in tx, the interactions for which match
+// reports true, with their index entries, adding their number to *n.
+func removeInteractionsIf(tx *bolt.Tx, n *int, match func(*Interaction) bool) error {
+	b := tx.Bucket(bucketInteractions)
+	var gone [][]byte
+	c := b.Cursor()
+	for k, v := c.Seek(interactionPrefix); k != nil && bytes.HasPrefix(k, interactionPrefix); k, v = c.Next() {
+		var in Interaction
+		if err := json.Unmarshal(v, &in); err != nil {
+			return fmt.Errorf("record %q: %w", k, err)
+		}
+		if match(&in) {
+			gone = append(gone, bytes.Clone(k), objectIndexKey(in.Object, in.ID))
+			*n++
+		}
+	}
+	for _, k := range gone {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Interactions returns the interactions with the blog's post whose object
