@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,11 +8,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 )
-
-// pruneChunk is how many seen records PruneSeen deletes per transaction,
-// so pruning a large backlog neither holds the writer lock long nor builds
-// one huge transaction.
-const pruneChunk = 10_000
 
 // MarkSeen records, durably, that the activity with the id arrived at at
 // (now when zero). first is false when the id was recorded before: the
@@ -81,51 +75,11 @@ func (s *Store) PruneSeen(ctx context.Context, before time.Time) (n int, err err
 
 // pruneSeen is PruneSeen deleting at most chunk records per transaction.
 func (s *Store) pruneSeen(ctx context.Context, before time.Time, chunk int) (int, error) {
-	total := 0
-	var from []byte // the first key the next transaction looks at
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
+	return s.pruneBucket(ctx, bucketSeen, chunk, func(v []byte) (bool, error) {
+		var at time.Time
+		if err := json.Unmarshal(v, &at); err != nil {
+			return false, err
 		}
-		var next []byte
-		var done int
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			next, done = nil, 0
-			b := tx.Bucket(bucketSeen)
-			var old [][]byte
-			c := b.Cursor()
-			k, v := c.First()
-			if from != nil {
-				k, v = c.Seek(from)
-			}
-			for ; k != nil; k, v = c.Next() {
-				if len(old) == chunk {
-					next = bytes.Clone(k)
-					break
-				}
-				var at time.Time
-				if err := json.Unmarshal(v, &at); err != nil {
-					return fmt.Errorf("record %q: %w", k, err)
-				}
-				if at.Before(before) {
-					old = append(old, bytes.Clone(k))
-				}
-			}
-			for _, k := range old {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			done = len(old)
-			return nil
-		})
-		if err != nil {
-			return total, err
-		}
-		total += done
-		if next == nil {
-			return total, nil
-		}
-		from = next
-	}
+		return at.Before(before), nil
+	})
 }

@@ -138,6 +138,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}()
 	go publishLoop(ctx, fedi, queue, watcher.Subscribe(), logger)
+	go pruneLoop(ctx, st, logger)
 
 	adminLn, err := listenAdmin(cfg.Data)
 	if err != nil {
@@ -251,4 +252,39 @@ func actorSigner(ctx context.Context, cfg Config, st *store.Store, logger *slog.
 	}
 	logger.Info("signing requests", slog.String("library", lib.String()))
 	return signer, nil
+}
+
+// How long records that only guard or speed things up are kept.
+const (
+	// seenKeep: servers give up redelivering an activity after a few days.
+	seenKeep = 14 * 24 * time.Hour
+	// remoteKeep: cached keys and actors are refetched after a day anyway.
+	remoteKeep = 7 * 24 * time.Hour
+	pruneEvery = 24 * time.Hour
+)
+
+// pruneLoop removes, at start and then daily, the ids of activities seen
+// long ago and the remote keys and actors cached long ago, until ctx ends.
+func pruneLoop(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	t := time.NewTicker(pruneEvery)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		seen, err := st.PruneSeen(ctx, now.Add(-seenKeep))
+		if err == nil {
+			var remote int
+			remote, err = st.PruneRemote(ctx, now.Add(-remoteKeep))
+			if seen+remote > 0 {
+				logger.Info("pruned old records", slog.Int("seen_activities", seen), slog.Int("cached_keys_and_actors", remote))
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			logger.Error("pruning old records failed", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
