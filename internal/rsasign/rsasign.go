@@ -11,6 +11,10 @@ import (
 // Go is the name Load takes to sign with crypto/rsa.
 const Go = "go"
 
+// errNoLibcrypto is why a binary built without cgo, or for another system
+// than Linux, signs with crypto/rsa.
+var errNoLibcrypto = errors.New("this binary cannot load libcrypto: it was built without cgo or not for Linux")
+
 // defaultNames are the libcrypto files Load tries when given no name:
 // OpenSSL 3, then 1.1.
 var defaultNames = []string{"libcrypto.so.3", "libcrypto.so.1.1"}
@@ -38,6 +42,9 @@ func Load(name string) (*Library, error) {
 			lib, err := load(n)
 			if err == nil {
 				return lib, nil
+			}
+			if errors.Is(err, errNoLibcrypto) {
+				return nil, fmt.Errorf("rsasign: %w", errNoLibcrypto)
 			}
 			errs = append(errs, err)
 		}
