@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
@@ -372,6 +374,66 @@ func TestGivesUpAfterMaxAge(t *testing.T) {
 	}
 	if got := q.metrics.failed.Load(); got != 1 {
 		t.Errorf("failed = %d", got)
+	}
+}
+
+// TestFailingHostGetsOneSlot checks that a server whose last request
+// failed has one request in flight at a time until it answers again, and
+// PerHost once it does.
+func TestFailingHostGetsOneSlot(t *testing.T) {
+	var (
+		mu             sync.Mutex
+		inFlight, most int
+		failing        = true
+		mostFailing    int // most in flight among requests begun while failing, after the first failure
+		failedOnce     bool
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		if failing && failedOnce {
+			mostFailing = max(mostFailing, inFlight)
+		}
+		fail := failing
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		if fail {
+			failedOnce = true
+		}
+		mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	st := openStore(t, t.TempDir())
+	q := newTestQueue(t, st, Options{PerHost: 4, BreakerFailures: 1000, BackoffBase: 10 * time.Millisecond, BackoffMax: 10 * time.Millisecond})
+	start(t, q)
+	var inboxes []string
+	for i := range 12 {
+		inboxes = append(inboxes, fmt.Sprintf("%s/users/%d/inbox", srv.URL, i))
+	}
+	if err := q.Enqueue(t.Context(), activity("https://blog.example/a/1", "Create", "https://blog.example/p/1"), inboxes); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	waitFor(t, 5*time.Second, "every delivery", func() bool { return queueStats(t, q).Unfinished() == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if mostFailing != 1 {
+		t.Errorf("%d requests in flight at once to a failing server, want 1", mostFailing)
+	}
+	if most < 2 {
+		t.Errorf("at most %d requests in flight at once, want up to PerHost (4) when the server answers", most)
 	}
 }
 

@@ -454,7 +454,7 @@ func (r *runner) admit(jobs []store.Job, now time.Time) {
 			hj.body = b.body
 		}
 		h := r.hosts[hj.job.Host]
-		if h.slots < r.q.opts.PerHost {
+		if h.slots < r.hostLimit(h) {
 			h.slots++
 			r.runnable = append(r.runnable, hj)
 		} else {
@@ -488,12 +488,23 @@ func (r *runner) parkOpenHosts(now time.Time) {
 	}
 }
 
+// hostLimit is how many jobs of h may be in the pipeline at once: PerHost,
+// or one while its last attempt failed, so that a server that hangs or
+// errs holds one worker rather than PerHost of them until it answers
+// again.
+func (r *runner) hostLimit(h *hostState) int {
+	if h.failures > 0 {
+		return 1
+	}
+	return r.q.opts.PerHost
+}
+
 // promote gives free slots of h to its queued jobs. They go to the front of
 // the line: a slot frees when a request of the host ends, and the job sent
 // next then finds that request's connection idle rather than closed for
 // want of room in the pool.
 func (r *runner) promote(h *hostState) {
-	n := min(r.q.opts.PerHost-h.slots, len(h.queue))
+	n := min(r.hostLimit(h)-h.slots, len(h.queue))
 	if n <= 0 {
 		return
 	}
@@ -548,7 +559,9 @@ func (r *runner) handle(res result) {
 	j := &hj.job
 	h := r.hosts[j.Host]
 	h.slots--
-	r.promote(h)
+	// Promoted once the outcome has updated h: a failure leaves it one
+	// slot, a success all of them.
+	defer r.promote(h)
 	if res.abandoned {
 		r.forget(hj)
 		return
