@@ -88,11 +88,12 @@ func (s *Store) AddBlock(ctx context.Context, b Block) error {
 		if b.Domain != "" {
 			covered = func(actor string) bool { return withinDomain(hostOf(actor), b.Domain) }
 		}
+		coveredKey := func(k, _ []byte) (bool, error) { return covered(string(k)), nil }
 		var n int
-		if err := removeFollowersIf(tx, &n, func(k, _ []byte) (bool, error) { return covered(string(k)), nil }); err != nil {
+		if err := removeIf(tx, bucketFollowers, &n, coveredKey); err != nil {
 			return err
 		}
-		if err := removeRequestsIf(tx, covered); err != nil {
+		if err := removeIf(tx, bucketRequests, &n, coveredKey); err != nil {
 			return err
 		}
 		return removeInteractionsIf(tx, &n, func(in *Interaction) bool { return covered(in.Actor) })

@@ -137,7 +137,7 @@ func (s *Store) RemoveFollowersByInbox(ctx context.Context, inbox string) (n int
 		return 0, fmt.Errorf("%w: no inbox to remove the followers of", ErrInvalidID)
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		return removeFollowersIf(tx, &n, func(_, v []byte) (bool, error) {
+		return removeIf(tx, bucketFollowers, &n, func(_, v []byte) (bool, error) {
 			var f Follower
 			if err := json.Unmarshal(v, &f); err != nil {
 				return false, err
@@ -174,20 +174,20 @@ func (s *Store) RemoveFollowersOfDomain(ctx context.Context, host string) (n int
 // removeFollowersOfDomain removes, in tx, the followers on the normalised
 // domain or its subdomains, adding their number to *n.
 func removeFollowersOfDomain(tx *bolt.Tx, domain string, n *int) error {
-	return removeFollowersIf(tx, n, func(k, _ []byte) (bool, error) {
+	return removeIf(tx, bucketFollowers, n, func(k, _ []byte) (bool, error) {
 		return withinDomain(hostOf(string(k)), domain), nil
 	})
 }
 
-// removeFollowersIf removes, in tx, the followers for which match reports
+// removeIf removes, in tx, the records of bucket for which match reports
 // true, adding their number to *n.
-func removeFollowersIf(tx *bolt.Tx, n *int, match func(k, v []byte) (bool, error)) error {
-	b := tx.Bucket(bucketFollowers)
+func removeIf(tx *bolt.Tx, bucket []byte, n *int, match func(k, v []byte) (bool, error)) error {
+	b := tx.Bucket(bucket)
 	var gone [][]byte
 	err := b.ForEach(func(k, v []byte) error {
 		ok, err := match(k, v)
 		if err != nil {
-			return fmt.Errorf("follower %q: %w", k, err)
+			return fmt.Errorf("record %q: %w", k, err)
 		}
 		if ok {
 			gone = append(gone, k)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,26 +127,4 @@ func (s *Store) TakeFollowRequest(ctx context.Context, actorID string) (Follower
 		return f, false, fmt.Errorf("store: take follow request %s: %w", actorID, err)
 	}
 	return f, found, nil
-}
-
-// removeRequestsIf removes, in tx, the follow requests of the actors for
-// which match reports true.
-func removeRequestsIf(tx *bolt.Tx, match func(actor string) bool) error {
-	b := tx.Bucket(bucketRequests)
-	var gone [][]byte
-	err := b.ForEach(func(k, _ []byte) error {
-		if match(string(k)) {
-			gone = append(gone, bytes.Clone(k))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range gone {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
