@@ -101,6 +101,18 @@ func (fx *inboxFixture) send(from *fedisim.Actor, activity map[string]any, style
 	}
 }
 
+// sent returns what the inbox handed to the deliverer, in order, as
+// "TYPE to INBOX".
+func (fx *inboxFixture) sent() []string {
+	var out []string
+	for _, s := range fx.deliver.all() {
+		var a struct{ Type string }
+		json.Unmarshal(s.Body, &a)
+		out = append(out, a.Type+" to "+s.inboxes[0])
+	}
+	return out
+}
+
 func (fx *inboxFixture) followers() []store.Follower {
 	fx.t.Helper()
 	fs, err := fx.store.Followers(fx.t.Context())
@@ -532,13 +544,7 @@ func TestSendAnswers(t *testing.T) {
 	if fs := fx.followers(); len(fs) != 1 || fs[0].ActorID != alice.ID || fs[0].Answer != "" {
 		t.Fatalf("followers %+v, want alice", fs)
 	}
-	var types []string
-	for _, s := range fx.deliver.all() {
-		var a struct{ Type string }
-		json.Unmarshal(s.Body, &a)
-		types = append(types, a.Type+" to "+s.inboxes[0])
-	}
-	if want := []string{"Accept to " + alice.Inbox, "Reject to " + bob.Inbox}; !slices.Equal(types, want) {
+	if types, want := fx.sent(), []string{"Accept to " + alice.Inbox, "Reject to " + bob.Inbox}; !slices.Equal(types, want) {
 		t.Fatalf("sent %v, want %v", types, want)
 	}
 	if reqs, err := fx.store.FollowRequests(ctx); err != nil || len(reqs) != 1 || reqs[0].ActorID != carol.ID {
@@ -572,14 +578,7 @@ func TestInboxFollowRequests(t *testing.T) {
 	if fs := fx.followers(); len(fs) != 1 || fs[0].ActorID != alice.ID {
 		t.Fatalf("followers %+v, want alice", fs)
 	}
-	var types []string
-	for _, s := range fx.deliver.all() {
-		var a struct{ Type string }
-		json.Unmarshal(s.Body, &a)
-		types = append(types, a.Type+" to "+s.inboxes[0])
-	}
-	want := []string{"Accept to " + alice.Inbox, "Reject to " + bob.Inbox}
-	if !slices.Equal(types, want) {
+	if types, want := fx.sent(), []string{"Accept to " + alice.Inbox, "Reject to " + bob.Inbox}; !slices.Equal(types, want) {
 		t.Fatalf("sent %v, want %v", types, want)
 	}
 }
