@@ -179,33 +179,6 @@ func removeFollowersOfDomain(tx *bolt.Tx, domain string, n *int) error {
 	})
 }
 
-// removeIf removes, in tx, the records of bucket for which match reports
-// true, adding their number to *n.
-func removeIf(tx *bolt.Tx, bucket []byte, n *int, match func(k, v []byte) (bool, error)) error {
-	b := tx.Bucket(bucket)
-	var gone [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		ok, err := match(k, v)
-		if err != nil {
-			return fmt.Errorf("record %q: %w", k, err)
-		}
-		if ok {
-			gone = append(gone, k)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range gone {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	*n += len(gone)
-	return nil
-}
-
 // Follower returns the follower with the actor id, and whether there is
 // one.
 func (s *Store) Follower(ctx context.Context, actorID string) (Follower, bool, error) {

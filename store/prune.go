@@ -88,3 +88,30 @@ func (s *Store) pruneBucket(ctx context.Context, bucket []byte, chunk int, old f
 		from = next
 	}
 }
+
+// removeIf removes, in tx, the records of bucket for which match reports
+// true, adding their number to *n.
+func removeIf(tx *bolt.Tx, bucket []byte, n *int, match func(k, v []byte) (bool, error)) error {
+	b := tx.Bucket(bucket)
+	var gone [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		ok, err := match(k, v)
+		if err != nil {
+			return fmt.Errorf("record %q: %w", k, err)
+		}
+		if ok {
+			gone = append(gone, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range gone {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	*n += len(gone)
+	return nil
+}

@@ -896,39 +896,24 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int, err
 	var n int
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
-		b := tx.Bucket(bucketSent)
-		var old [][]byte
-		err := b.ForEach(func(k, v []byte) error {
+		return removeIf(tx, bucketSent, &n, func(k, v []byte) (bool, error) {
 			var t time.Time
 			switch k[0] {
 			case prefixFailed:
 				var fd FailedDelivery
 				if err := json.Unmarshal(v, &fd); err != nil {
-					return err
+					return false, err
 				}
 				t = fd.Failed
 			case prefixSummary:
 				var d DeliverySummary
 				if err := json.Unmarshal(v, &d); err != nil {
-					return err
+					return false, err
 				}
 				t = d.Finished
 			}
-			if !t.IsZero() && t.Before(before) {
-				old = append(old, bytes.Clone(k))
-			}
-			return nil
+			return !t.IsZero() && t.Before(before), nil
 		})
-		if err != nil {
-			return err
-		}
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(old)
-		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: prune deliveries: %w", err)
