@@ -1,6 +1,7 @@
 package front
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -244,5 +245,61 @@ func TestLimits(t *testing.T) {
 	}
 	if called {
 		t.Error("the handler saw a request over a limit")
+	}
+}
+
+// TestStalledReaderLosesConnection asks for a document far larger than the
+// socket buffers and never reads it: the write timeout must close the
+// server's side of the connection. (The client cannot see that close: the
+// FIN waits behind the data it does not read.)
+func TestStalledReaderLosesConnection(t *testing.T) {
+	const timeout = 400 * time.Millisecond
+	docs := map[string]*httpcache.Document{
+		"/small": httpcache.NewDocument([]byte("small\n"), httpcache.Spec{ContentType: "text/plain"}),
+		"/big":   httpcache.NewDocument(bytes.Repeat([]byte("0123456789abcdef"), 1<<20), httpcache.Spec{ContentType: "text/plain"}),
+	}
+	s := New(Options{
+		Find:         []Finder{func(path, _ string) *httpcache.Document { return docs[path] }},
+		Handler:      http.NotFoundHandler(),
+		WriteTimeout: timeout,
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+		<-done
+	}()
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.(*net.TCPConn).SetReadBuffer(4 << 10)
+	// One response read in full first: the timeout is per response, not
+	// per connection.
+	br := bufio.NewReader(c)
+	fmt.Fprint(c, "GET /small HTTP/1.1\r\nHost: blog.example\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	fmt.Fprint(c, "GET /big HTTP/1.1\r\nHost: blog.example\r\n\r\n")
+	asked := time.Now()
+	for s.srv.GetOpenConnectionsCount() > 0 {
+		if time.Since(asked) > 10*time.Second {
+			t.Fatal("the connection of a reader that stopped reading is still open after 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(asked); took > 5*timeout {
+		t.Errorf("closed %v after the request, want within the %v write timeout", took, timeout)
 	}
 }
