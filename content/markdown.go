@@ -81,14 +81,19 @@ func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
 	rendererOpts := []renderer.Option{
 		renderer.WithNodeRenderers(util.Prioritized(codeBlockRenderer{hl: hl}, 100)),
 	}
-	if cfg.Unsafe {
-		rendererOpts = append(rendererOpts, gmhtml.WithUnsafe())
-	}
+	var htmlOpts []gmhtml.Option // what the link renderer needs to render alike
 	if cfg.HardWraps {
 		rendererOpts = append(rendererOpts, gmhtml.WithHardWraps())
+		htmlOpts = append(htmlOpts, gmhtml.WithHardWraps())
 	}
 	if cfg.XHTML {
 		rendererOpts = append(rendererOpts, gmhtml.WithXHTML())
+		htmlOpts = append(htmlOpts, gmhtml.WithXHTML())
+	}
+	if cfg.Unsafe {
+		rendererOpts = append(rendererOpts, gmhtml.WithUnsafe())
+	} else {
+		rendererOpts = append(rendererOpts, renderer.WithNodeRenderers(util.Prioritized(newURLRenderer(htmlOpts...), 100)))
 	}
 	return &markdown{
 		cfg: cfg,
