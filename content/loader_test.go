@@ -607,3 +607,73 @@ func (tb *testBuild) edit(file, body string) *Snapshot {
 	}
 	return s
 }
+
+// TestTranslations links the translations of a page by file name, in a
+// shared content folder and in per-language ones, and by translationKey.
+func TestTranslations(t *testing.T) {
+	shared := writeSite(t, map[string]string{
+		"hugo.toml": `baseURL = "https://blog.example/"
+defaultContentLanguage = "en"
+[languages.en]
+weight = 1
+[languages.fr]
+weight = 2
+`,
+		"content/posts/a.md":          "---\ntitle: A\ndate: 2024-01-01\n---\nA",
+		"content/posts/a.fr.md":       "---\ntitle: A fr\ndate: 2024-01-01\n---\nA",
+		"content/posts/b/index.md":    "---\ntitle: B\ndate: 2024-01-02\n---\nB",
+		"content/posts/b/index.fr.md": "---\ntitle: B fr\ndate: 2024-01-02\n---\nB",
+		"content/posts/c.md":          "---\ntitle: C\ndate: 2024-01-03\ntranslationKey: see\n---\nC",
+		"content/posts/cf.fr.md":      "---\ntitle: C fr\ndate: 2024-01-03\ntranslationKey: see\n---\nC",
+		"content/posts/alone.md":      "---\ntitle: Alone\ndate: 2024-01-04\n---\nD",
+	})
+	perLanguage := writeSite(t, map[string]string{
+		"hugo.toml": `baseURL = "https://blog.example/"
+defaultContentLanguage = "en"
+[languages.en]
+weight = 1
+contentDir = "content/en"
+[languages.es]
+weight = 2
+contentDir = "content/es"
+`,
+		"content/en/posts/a.md":       "---\ntitle: A\ndate: 2024-01-01\n---\nA",
+		"content/es/posts/a.md":       "---\ntitle: A es\ndate: 2024-01-01\n---\nA",
+		"content/en/posts/b/index.md": "---\ntitle: B\ndate: 2024-01-02\n---\nB",
+		"content/es/posts/b/index.md": "---\ntitle: B es\ndate: 2024-01-02\n---\nB",
+		"content/en/posts/alone.md":   "---\ntitle: Alone\ndate: 2024-01-04\n---\nD",
+	})
+	tests := []struct {
+		site, path string
+		want       []string
+	}{
+		{shared, "/posts/a/", []string{"A", "A fr"}},
+		{shared, "/fr/posts/a/", []string{"A", "A fr"}},
+		{shared, "/fr/posts/b/", []string{"B", "B fr"}},
+		{shared, "/fr/posts/cf/", []string{"C", "C fr"}},
+		{shared, "/posts/alone/", nil},
+		{perLanguage, "/posts/a/", []string{"A", "A es"}},
+		{perLanguage, "/es/posts/b/", []string{"B", "B es"}},
+		{perLanguage, "/posts/alone/", nil},
+	}
+	snaps := map[string]*Snapshot{}
+	for _, tt := range tests {
+		snap := snaps[tt.site]
+		if snap == nil {
+			snap = load(t, Options{SiteDir: tt.site})
+			snaps[tt.site] = snap
+		}
+		r, ok := snap.Lookup(tt.path)
+		if !ok || r.Page == nil {
+			t.Errorf("no page at %s", tt.path)
+			continue
+		}
+		var got []string
+		for _, p := range snap.Translations(r.Page) {
+			got = append(got, p.Title)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("translations of %s = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}

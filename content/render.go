@@ -261,7 +261,7 @@ func (b *builder) newPage(pp *placedPage, rc *renderedContent) *Page {
 	p.images = b.pageImages(p, rc.imgs, fm.Images)
 	p.dims = new(imageDims)
 	p.Hash = pageHash(p, rc.digest)
-	p.tkey = translationKey(p)
+	p.tkey = b.translationKey(p, s)
 	p.route = routeKey(p.RelPermalink)
 	p.sections = p.sectionKeys()
 	p.termLinks = make(map[string][]string, len(p.Taxonomies))

@@ -129,17 +129,33 @@ func (s *Snapshot) Errors() []Diagnostic {
 }
 
 // translationKey is what the translations of one page share: their
-// translationKey, else their file path without language.
+// translationKey, else their file path in its content folder, without
+// language and extension, so that "content/posts/a.es.md" and, with
+// per-language content folders, "content/es/posts/a.md" both give
+// "posts/a". Pages built by the builder have it already.
 func translationKey(p *Page) string {
 	if p.tkey != "" {
 		return p.tkey
 	}
+	return fileTranslationKey(p, p.File)
+}
+
+// translationKey is translationKey for a page of source s.
+func (b *builder) translationKey(p *Page, s *source) string {
+	rel := s.rel
+	if root := b.roots[s.dir.root].dir; root != "." {
+		rel = strings.TrimPrefix(rel, root+"/")
+	}
+	return fileTranslationKey(p, rel)
+}
+
+// fileTranslationKey is the translation key of p, whose file is file.
+func fileTranslationKey(p *Page, file string) string {
 	if p.TranslationKey != "" {
 		return "key:" + p.TranslationKey
 	}
-	dir, file := path.Split(p.File)
-	ext := path.Ext(file)
-	base := strings.TrimSuffix(file, ext)
+	dir, name := path.Split(file)
+	base := strings.TrimSuffix(name, path.Ext(name))
 	if i := strings.LastIndexByte(base, '.'); i > 0 && base[i+1:] == p.Lang {
 		base = base[:i]
 	}

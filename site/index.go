@@ -13,13 +13,15 @@ import (
 )
 
 // siteIndex holds what the pages of one snapshot need from one another:
-// which pages translate which, and the term page each term name leads to.
-// It is built once per snapshot, on the first request that sees it.
+// which list pages translate which, and the term page each term name leads
+// to. It is built once per snapshot, on the first request that sees it,
+// from the list pages only: the snapshot knows the translations of regular
+// pages, and a site has a few list pages for thousands of posts.
 type siteIndex struct {
 	snap *content.Snapshot
 
-	// keys is the translation key of every page; byKey the pages sharing a
-	// key, one per language.
+	// keys is the translation key of every list page; byKey the list
+	// pages sharing a key, one per language.
 	keys  map[*content.Page]string
 	byKey map[string][]*content.Page
 	// terms maps language, then taxonomy, then a normalized term name to
@@ -40,7 +42,7 @@ func (h *Handler) siteIndex(snap *content.Snapshot) *siteIndex {
 	return idx
 }
 
-// buildIndex indexes the pages of snap.
+// buildIndex indexes the list pages of snap.
 func buildIndex(snap *content.Snapshot) *siteIndex {
 	idx := &siteIndex{
 		snap:  snap,
@@ -87,9 +89,6 @@ func buildIndex(snap *content.Snapshot) *siteIndex {
 			byTax[name] = names
 		}
 		idx.terms[lang.Code] = byTax
-		for _, p := range ls.Pages {
-			add(p, "page:"+sourceKey(snap, lang, p))
-		}
 	}
 	order := map[string]int{}
 	for i, l := range snap.Languages {
@@ -110,45 +109,15 @@ func translationKey(p *content.Page) string {
 	return ""
 }
 
-// sourceKey names a regular page by its source file relative to its
-// language's content folder, without a language suffix:
-// "content/es/posts/a.md" and "content/posts/a.es.md" both give "posts/a.md".
-func sourceKey(snap *content.Snapshot, lang content.Language, p *content.Page) string {
-	f := p.File
-	if f == "" {
-		return p.RelPermalink
-	}
-	dirs := []string{lang.ContentDir}
-	if snap.Config != nil {
-		dirs = append(dirs, snap.Config.ContentDir)
-	}
-	for _, d := range dirs {
-		d = strings.Trim(path.Clean("/"+strings.ReplaceAll(d, "\\", "/")), "/")
-		if d == "" {
-			continue
-		}
-		if rest, ok := strings.CutPrefix(f, d+"/"); ok {
-			f = rest
-			break
-		}
-	}
-	dir, base := path.Split(f)
-	ext := path.Ext(base)
-	stem := strings.TrimSuffix(base, ext)
-	for _, l := range snap.Languages {
-		if s, ok := strings.CutSuffix(stem, "."+l.Code); ok {
-			stem = s
-			break
-		}
-	}
-	return dir + stem + ext
-}
-
 // translations returns the pages translating p, in language order, not
 // counting p.
 func (idx *siteIndex) translations(p *content.Page) []*content.Page {
+	all := idx.byKey[idx.keys[p]]
+	if p.Kind == content.KindPage {
+		all = idx.snap.Translations(p)
+	}
 	var out []*content.Page
-	for _, q := range idx.byKey[idx.keys[p]] {
+	for _, q := range all {
 		if q != p && q.Lang != p.Lang {
 			out = append(out, q)
 		}

@@ -171,28 +171,3 @@ func TestPageTitle(t *testing.T) {
 	}
 }
 
-func TestSourceKey(t *testing.T) {
-	snap := &content.Snapshot{
-		Config:    &content.SiteConfig{ContentDir: "content"},
-		Languages: []content.Language{{Code: "en"}, {Code: "es", ContentDir: "content/es"}},
-	}
-	tests := []struct {
-		name string
-		lang int
-		file string
-		want string
-	}{
-		{name: "default", lang: 0, file: "content/posts/a.md", want: "posts/a.md"},
-		{name: "suffix", lang: 1, file: "content/posts/a.es.md", want: "posts/a.md"},
-		{name: "bundle suffix", lang: 1, file: "content/posts/b/index.es.md", want: "posts/b/index.md"},
-		{name: "language folder", lang: 1, file: "content/es/posts/a.md", want: "posts/a.md"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := sourceKey(snap, snap.Languages[tt.lang], &content.Page{File: tt.file})
-			if got != tt.want {
-				t.Errorf("sourceKey(%q) = %q, want %q", tt.file, got, tt.want)
-			}
-		})
-	}
-}
