@@ -170,4 +170,3 @@ func TestPageTitle(t *testing.T) {
 		})
 	}
 }
-
