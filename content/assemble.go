@@ -11,6 +11,7 @@ import (
 // assemble builds the list pages and routes of snap from the published
 // pages.
 func (b *builder) assemble(snap *Snapshot, published []*placedPage) {
+	snap.routes = make(map[string]Route, len(published)+len(published)/4)
 	snap.translations = make(map[string][]*Page, len(published))
 	byLang := map[string][]*placedPage{}
 	for _, pp := range published {

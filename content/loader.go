@@ -384,7 +384,6 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 		BuiltAt:   now,
 		Languages: b.cfg.Languages,
 		Sites:     map[string]*LangSite{},
-		routes:    make(map[string]Route, len(b.sources)+len(b.sources)/4),
 	}
 	snap.Diagnostics = append(snap.Diagnostics, b.cfgDiags...)
 	snap.Diagnostics = append(snap.Diagnostics, b.scDiags...)
@@ -425,7 +424,7 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	}
 
 	// Two files must not claim one URL: the first by file name keeps it.
-	owner := map[string]*placedPage{} // by unescaped path
+	owner := make(map[string]*placedPage, len(published)) // by unescaped path
 	kept := published[:0]
 	for _, pp := range published {
 		if !pp.rendered {
