@@ -137,24 +137,7 @@ func (s *Store) RemoveBlock(ctx context.Context, b Block) (removed bool, err err
 // Blocks returns every block: actor blocks ordered by actor id, then
 // domain blocks ordered by domain.
 func (s *Store) Blocks(ctx context.Context) ([]Block, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: read blocks: %w", err)
-	}
-	var out []Block
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketBlocks).ForEach(func(k, v []byte) error {
-			var b Block
-			if err := json.Unmarshal(v, &b); err != nil {
-				return fmt.Errorf("block %q: %w", k, err)
-			}
-			out = append(out, b)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: read blocks: %w", err)
-	}
-	return out, nil
+	return readAll[Block](ctx, s, bucketBlocks, "blocks", "block")
 }
 
 // Blocked reports whether id is blocked: an actor id, or a key id (whose

@@ -195,26 +195,7 @@ func (s *Store) Follower(ctx context.Context, actorID string) (Follower, bool, e
 
 // Followers returns every follower, ordered by actor id.
 func (s *Store) Followers(ctx context.Context) ([]Follower, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: read followers: %w", err)
-	}
-	var out []Follower
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFollowers)
-		out = make([]Follower, 0, b.Stats().KeyN)
-		return b.ForEach(func(k, v []byte) error {
-			var f Follower
-			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("follower %q: %w", k, err)
-			}
-			out = append(out, f)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: read followers: %w", err)
-	}
-	return out, nil
+	return readAll[Follower](ctx, s, bucketFollowers, "followers", "follower")
 }
 
 // FollowerInboxes returns where to deliver an activity to every follower:

@@ -107,26 +107,7 @@ func (o *Object) Deleted() bool { return !o.DeletedAt.IsZero() }
 // Objects returns every ledger record, deleted ones included, ordered by
 // id.
 func (s *Store) Objects(ctx context.Context) ([]Object, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: read objects: %w", err)
-	}
-	var out []Object
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketObjects)
-		out = make([]Object, 0, b.Stats().KeyN)
-		return b.ForEach(func(k, v []byte) error {
-			var o Object
-			if err := json.Unmarshal(v, &o); err != nil {
-				return fmt.Errorf("record %q: %w", k, err)
-			}
-			out = append(out, o)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: read objects: %w", err)
-	}
-	return out, nil
+	return readAll[Object](ctx, s, bucketObjects, "objects", "record")
 }
 
 // PutObjects writes the records in one durable transaction, replacing

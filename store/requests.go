@@ -82,22 +82,9 @@ func (s *Store) AnswerFollowRequest(ctx context.Context, actorID, answer string)
 // FollowRequests returns the follow requests waiting for approval, oldest
 // first.
 func (s *Store) FollowRequests(ctx context.Context) ([]Follower, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: read follow requests: %w", err)
-	}
-	var out []Follower
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRequests).ForEach(func(k, v []byte) error {
-			var f Follower
-			if err := json.Unmarshal(v, &f); err != nil {
-				return fmt.Errorf("request %q: %w", k, err)
-			}
-			out = append(out, f)
-			return nil
-		})
-	})
+	out, err := readAll[Follower](ctx, s, bucketRequests, "follow requests", "request")
 	if err != nil {
-		return nil, fmt.Errorf("store: read follow requests: %w", err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Follower) int { return a.Since.Compare(b.Since) })
 	return out, nil

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -174,4 +176,29 @@ func (s *Store) Close() error {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
+}
+
+// readAll decodes every JSON record of bucket, in key order. what names the
+// records in errors ("followers"), one a single record ("follower").
+func readAll[T any](ctx context.Context, s *Store, bucket []byte, what, one string) ([]T, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: read %s: %w", what, err)
+	}
+	var out []T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		out = make([]T, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			var rec T
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("%s %q: %w", one, k, err)
+			}
+			out = append(out, rec)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read %s: %w", what, err)
+	}
+	return out, nil
 }
