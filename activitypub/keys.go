@@ -279,14 +279,8 @@ func (kr *keyResolver) persist(ctx context.Context, rk store.RemoteKey, ra *stor
 	go func() {
 		defer kr.pending.Done()
 		ctx := context.WithoutCancel(ctx)
-		if err := kr.store.PutRemoteKey(ctx, rk); err != nil {
+		if err := kr.store.PutRemoteKeyWithActor(ctx, rk, ra); err != nil {
 			kr.logger.Warn("activitypub: caching a remote key failed", slog.String("key", rk.ID), slog.String("error", err.Error()))
-		}
-		if ra == nil {
-			return
-		}
-		if err := kr.store.PutRemoteActor(ctx, *ra); err != nil {
-			kr.logger.Warn("activitypub: caching a remote actor failed", slog.String("actor", ra.ID), slog.String("error", err.Error()))
 		}
 	}()
 }

@@ -70,7 +70,7 @@ func (s *Store) AddFollower(ctx context.Context, f Follower) (added bool, err er
 	f.Since = f.Since.UTC()
 	key := []byte(f.ActorID)
 	var blocked bool
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.batch(func(tx *bolt.Tx) error {
 		added, blocked = false, false
 		if blockedIn(tx, f.ActorID) {
 			blocked = true
@@ -112,7 +112,7 @@ func (s *Store) RemoveFollower(ctx context.Context, actorID string) (removed boo
 		return false, err
 	}
 	key := []byte(actorID)
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketFollowers)
 		removed = b.Get(key) != nil
 		if !removed {
@@ -295,7 +295,7 @@ func (s *Store) putJSON(bucket []byte, id string, v any) error {
 		return err
 	}
 	key := []byte(id)
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.batch(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucket).Put(key, raw)
 	})
 }

@@ -101,7 +101,7 @@ func (s *Store) PutInteraction(ctx context.Context, in Interaction) error {
 		return fmt.Errorf("store: save interaction %s: %w", in.ID, err)
 	}
 	var otherActor string
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.batch(func(tx *bolt.Tx) error {
 		otherActor = ""
 		b := tx.Bucket(bucketInteractions)
 		key := interactionKey(in.ID)
@@ -146,7 +146,7 @@ func (s *Store) DeleteInteraction(ctx context.Context, id, actor string) (delete
 	if actor == "" {
 		return false, fmt.Errorf("%w: no actor to delete interaction %s of", ErrInvalidID, id)
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.batch(func(tx *bolt.Tx) error {
 		deleted = false
 		b := tx.Bucket(bucketInteractions)
 		key := interactionKey(id)

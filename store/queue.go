@@ -232,7 +232,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, a OutgoingActivity, inbox
 	// others made at the same time; a fan-out commits on its own.
 	update := s.db.Update
 	if len(targets) <= smallEnqueue {
-		update = s.db.Batch
+		update = s.batch
 	}
 	err = update(func(tx *bolt.Tx) error {
 		jobs := tx.Bucket(bucketJobs)

@@ -87,3 +87,38 @@ func TestRemoteActors(t *testing.T) {
 		t.Errorf("PutRemoteActor without an id: %v, want ErrInvalidID", err)
 	}
 }
+
+func TestPutRemoteKeyWithActor(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.FixedZone("CET", 3600))
+	key := RemoteKey{ID: "https://a.example/users/ann#main-key", Owner: "https://a.example/users/ann", Type: KeyTypeRSA,
+		PEM: "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n", Fetched: t0}
+	ann := RemoteActor{ID: key.Owner, Inbox: key.Owner + "/inbox", SharedInbox: "https://a.example/inbox", Fetched: t0}
+	s, _ := openTemp(t)
+	if err := s.PutRemoteKeyWithActor(t.Context(), key, &ann); err != nil {
+		t.Fatal(err)
+	}
+	wantKey, wantActor := key, ann
+	wantKey.Fetched, wantActor.Fetched = t0.UTC(), t0.UTC()
+	if got, ok, err := s.RemoteKey(t.Context(), key.ID); err != nil || !ok || got != wantKey {
+		t.Errorf("RemoteKey = %+v, %v, %v; want %+v", got, ok, err, wantKey)
+	}
+	if got, ok, err := s.RemoteActor(t.Context(), ann.ID); err != nil || !ok || got != wantActor {
+		t.Errorf("RemoteActor = %+v, %v, %v; want %+v", got, ok, err, wantActor)
+	}
+
+	// Without an actor, the key alone; with an invalid actor, neither.
+	bob := RemoteKey{ID: "https://b.example/users/bob#main-key", Owner: "https://b.example/users/bob", Type: KeyTypeRSA, PEM: "x", Fetched: t0}
+	if err := s.PutRemoteKeyWithActor(t.Context(), bob, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.RemoteKey(t.Context(), bob.ID); err != nil || !ok {
+		t.Errorf("RemoteKey(%s) = %v, %v after a put without an actor", bob.ID, ok, err)
+	}
+	cat := RemoteKey{ID: "https://c.example/users/cat#main-key", Owner: "https://c.example/users/cat", PEM: "x", Fetched: t0}
+	if err := s.PutRemoteKeyWithActor(t.Context(), cat, &RemoteActor{Inbox: "https://c.example/inbox"}); !errors.Is(err, ErrInvalidID) {
+		t.Errorf("PutRemoteKeyWithActor with an actor without an id: %v, want ErrInvalidID", err)
+	}
+	if _, ok, _ := s.RemoteKey(t.Context(), cat.ID); ok {
+		t.Errorf("the key %s was stored with an invalid actor", cat.ID)
+	}
+}

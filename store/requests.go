@@ -31,7 +31,7 @@ func (s *Store) AddFollowRequest(ctx context.Context, f Follower) error {
 	if err != nil {
 		return fmt.Errorf("store: add follow request %s: %w", f.ActorID, err)
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.batch(func(tx *bolt.Tx) error {
 		if blockedIn(tx, f.ActorID) {
 			return fmt.Errorf("%w: %s", ErrBlocked, f.ActorID)
 		}

@@ -28,7 +28,7 @@ func (s *Store) MarkSeen(ctx context.Context, activityID string, at time.Time) (
 		return false, fmt.Errorf("store: mark seen %s: %w", activityID, err)
 	}
 	key := []byte(activityID)
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeen)
 		first = b.Get(key) == nil
 		if !first {
@@ -53,7 +53,7 @@ func (s *Store) ForgetSeen(ctx context.Context, activityID string) error {
 		return err
 	}
 	key := []byte(activityID)
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.batch(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSeen).Delete(key)
 	})
 	if err != nil {

@@ -72,9 +72,12 @@ func TestBatchWithAFailingCall(t *testing.T) {
 	ctx := t.Context()
 	s, _ := openTemp(t)
 	mustAddFollower(t, s, testFollower("https://a.example/users/old", "https://a.example/inbox", ""))
-	// Only a full batch runs: the failing call, sent last, starts it.
+	// Only a full batch runs: the failing call, sent last, starts it. The
+	// test counts as a writer under way, so that no call commits alone.
 	delay, size := s.db.MaxBatchDelay, s.db.MaxBatchSize
 	s.db.MaxBatchDelay, s.db.MaxBatchSize = time.Hour, 5
+	s.writers.Add(1)
+	defer s.writers.Add(-1)
 	type result struct {
 		name string
 		ok   bool
@@ -101,7 +104,7 @@ func TestBatchWithAFailingCall(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // let the four join the batch
 	failure := errors.New("failing call")
 	var runs atomic.Int32
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.batch(func(tx *bolt.Tx) error {
 		runs.Add(1)
 		return failure
 	})
@@ -236,5 +239,28 @@ func BenchmarkMarkSeenParallel(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 		})
+	}
+}
+
+// TestBatchAlone checks that a write made while no other is under way
+// commits at once rather than wait for company.
+func TestBatchAlone(t *testing.T) {
+	s, _ := openTemp(t)
+	s.db.MaxBatchDelay = time.Hour // a call that joined a batch would wait that long
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.MarkSeen(t.Context(), "https://a.example/activities/alone", time.Now())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a lone write waited for a batch")
+	}
+	if first, err := s.MarkSeen(t.Context(), "https://a.example/activities/alone", time.Now()); err != nil || first {
+		t.Errorf("MarkSeen again = %v, %v; the lone write was not committed", first, err)
 	}
 }

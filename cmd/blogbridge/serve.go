@@ -75,7 +75,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	client := outbound.New(outbound.Options{
 		AllowPrivate: cfg.AllowPrivateNetworks,
-		UserAgent:    "blogbridge/" + buildVersion() + " (+" + snap.Config.BaseURL + ")",
+		// Key fetches share a server's connections with its deliveries.
+		MaxConnsPerHost: max(16, 2*cfg.DeliveryPerHost),
+		UserAgent:       "blogbridge/" + buildVersion() + " (+" + snap.Config.BaseURL + ")",
 	})
 	signer, err := actorSigner(ctx, cfg, st, logger)
 	if err != nil {

@@ -27,6 +27,11 @@ type Options struct {
 	MaxBody int64
 	// MaxRedirects is how many redirects a request follows (default 3).
 	MaxRedirects int
+	// MaxConnsPerHost is how many connections to one server may be open at
+	// once (default 16); more requests wait for one rather than dial
+	// another. A burst of follows from one server asks for dozens of keys
+	// at once.
+	MaxConnsPerHost int
 	// UserAgent is sent with every request.
 	UserAgent string
 	// Resolver looks up host names; net.DefaultResolver when nil.
@@ -55,6 +60,9 @@ func New(opts Options) *Client {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 1 << 20
 	}
+	if opts.MaxConnsPerHost <= 0 {
+		opts.MaxConnsPerHost = 16
+	}
 	if opts.MaxRedirects < 0 {
 		opts.MaxRedirects = 0
 	} else if opts.MaxRedirects == 0 {
@@ -78,6 +86,7 @@ func New(opts Options) *Client {
 		// connections idle saves a dial for each (more follows a second
 		// in fedisim's follow load, side by side with 8).
 		MaxIdleConnsPerHost:   64,
+		MaxConnsPerHost:       opts.MaxConnsPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: opts.Timeout,

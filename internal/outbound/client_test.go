@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -160,5 +161,50 @@ func TestLimits(t *testing.T) {
 	}
 	if _, err := get(t, c, srv.URL+"/loop"); err == nil || !strings.Contains(err.Error(), "redirects") {
 		t.Errorf("redirect loop: err = %v", err)
+	}
+}
+
+// TestMaxConnsPerHost sends more requests at once than the client may
+// open connections to one server: the server never sees more connections
+// than the limit, and every request is answered.
+func TestMaxConnsPerHost(t *testing.T) {
+	const limit, requests = 3, 12
+	var mu sync.Mutex
+	open, most := 0, 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond) // keep the requests overlapping
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch state {
+		case http.StateNew:
+			open++
+			most = max(most, open)
+		case http.StateClosed, http.StateHijacked:
+			open--
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := New(Options{AllowPrivate: true, MaxConnsPerHost: limit})
+	var wg sync.WaitGroup
+	for range requests {
+		wg.Go(func() {
+			resp, err := get(t, c, srv.URL)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if most > limit || most == 0 {
+		t.Errorf("the server saw %d connections at once, want at most %d", most, limit)
 	}
 }
