@@ -66,6 +66,7 @@ type inbox struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	handling map[string]chan struct{} // activity id → closed when handled
 }
 
 // newInbox sets up the inbox: the key resolver and verifier over the
@@ -88,6 +89,7 @@ func (h *Handler) newInbox(opts Options) *inbox {
 		limits:   limits,
 		policy:   bluemonday.UGCPolicy(),
 		limiters: make(map[string]*rate.Limiter),
+		handling: make(map[string]chan struct{}),
 	}
 }
 
@@ -162,19 +164,16 @@ func (h *Handler) serveInbox(w http.ResponseWriter, r *http.Request, idx *index)
 		h.writeJSONError(w, r, ie.status, ie.msg)
 		return
 	}
-	switch err := h.handleActivity(r.Context(), idx, a); {
+	switch err := h.handleOnce(r.Context(), idx, a); {
 	case errors.Is(err, store.ErrBlocked):
 		h.writeJSONError(w, r, http.StatusForbidden, "blocked")
 		return
-	case errors.Is(err, store.ErrNotOwner):
-		// Another actor's reply or reaction: ignored.
 	case err != nil:
 		var ie *inboxError
 		if errors.As(err, &ie) {
 			h.writeJSONError(w, r, ie.status, ie.msg)
 			return
 		}
-		h.store.ForgetSeen(context.WithoutCancel(r.Context()), a.ID)
 		h.writeError(w, r, http.StatusInternalServerError, err)
 		return
 	}
@@ -182,9 +181,60 @@ func (h *Handler) serveInbox(w http.ResponseWriter, r *http.Request, idx *index)
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// receive reads, verifies and deduplicates the activity of r. It returns
-// nil and no error for a replay or a Delete of an actor this blog does
-// not know, which are accepted and ignored.
+// handleOnce acts on a verified activity unless it was handled before. The
+// activity is recorded as seen only once what it does is stored, so a
+// crash or an error in between leaves it to the sender's retry, which
+// handles it again: handling is idempotent. Deliveries of one activity at
+// the same time are handled one after the other, so the later ones find it
+// seen.
+func (h *Handler) handleOnce(ctx context.Context, idx *index, a *remoteActivity) error {
+	release, err := h.inbox.claim(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if seen, err := h.store.Seen(ctx, a.ID); err != nil || seen {
+		return err
+	}
+	switch err := h.handleActivity(ctx, idx, a); {
+	case errors.Is(err, store.ErrNotOwner):
+		// Another actor's reply or reaction: ignored.
+	case err != nil:
+		return err
+	}
+	_, err = h.store.MarkSeen(ctx, a.ID, h.now())
+	return err
+}
+
+// claim waits until no other request is handling the activity with the id,
+// then makes the caller the one that does, until it calls release.
+func (in *inbox) claim(ctx context.Context, id string) (release func(), err error) {
+	for {
+		in.mu.Lock()
+		busy, taken := in.handling[id]
+		if !taken {
+			done := make(chan struct{})
+			in.handling[id] = done
+			in.mu.Unlock()
+			return func() {
+				in.mu.Lock()
+				delete(in.handling, id)
+				in.mu.Unlock()
+				close(done)
+			}, nil
+		}
+		in.mu.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// receive reads and verifies the activity of r. It returns errIgnored for
+// a Delete of an actor this blog does not know, which is accepted and
+// ignored.
 func (h *Handler) receive(r *http.Request) (*remoteActivity, error) {
 	ctx := r.Context()
 	if !isActivityContentType(r.Header.Get("Content-Type")) {
@@ -243,13 +293,6 @@ func (h *Handler) receive(r *http.Request) (*remoteActivity, error) {
 	}
 	if key.Owner != a.Actor {
 		return nil, refuse(http.StatusUnauthorized, "the signing key belongs to %s, not to the activity's actor %s", key.Owner, a.Actor)
-	}
-	first, err := h.store.MarkSeen(ctx, a.ID, h.now())
-	if err != nil {
-		return nil, err
-	}
-	if !first {
-		return nil, errIgnored
 	}
 	return a, nil
 }

@@ -28,6 +28,8 @@ import (
 type recordingDeliverer struct {
 	mu   sync.Mutex
 	sent []sentActivity
+	// before, when set, runs first; its error fails the delivery.
+	before func(Outgoing) error
 }
 
 type sentActivity struct {
@@ -38,6 +40,11 @@ type sentActivity struct {
 func (d *recordingDeliverer) Deliver(_ context.Context, a Outgoing, inboxes []string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.before != nil {
+		if err := d.before(a); err != nil {
+			return err
+		}
+	}
 	d.sent = append(d.sent, sentActivity{a, append([]string(nil), inboxes...)})
 	return nil
 }
@@ -183,6 +190,57 @@ func TestInboxIgnoresReplays(t *testing.T) {
 	}
 	if n := len(fx.deliver.all()); n != 1 {
 		t.Fatalf("%d accepts sent, want 1", n)
+	}
+}
+
+// TestInboxSeenAfterHandling checks that an activity counts as seen only
+// once what it does is stored: a failure (or a crash) before that leaves
+// it to the sender's retry.
+func TestInboxSeenAfterHandling(t *testing.T) {
+	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{Keys: 1})
+	alice := fx.sim.Actors()[0]
+	follow := fx.sim.Follow(alice, fx.actor)
+	followID := follow["id"].(string)
+	calls := 0
+	fx.deliver.before = func(Outgoing) error {
+		calls++
+		if seen, err := fx.store.Seen(t.Context(), followID); err != nil || seen {
+			t.Errorf("call %d: the Follow was seen (%v, %v) before its Accept was queued", calls, seen, err)
+		}
+		if calls == 1 {
+			return errors.New("the queue is down")
+		}
+		return nil
+	}
+	fx.send(alice, follow, fedisim.Cavage, http.StatusInternalServerError)
+	fx.send(alice, follow, fedisim.Cavage, http.StatusAccepted) // the retry
+	fx.send(alice, follow, fedisim.Cavage, http.StatusAccepted) // a replay
+	if got := fx.sent(); len(got) != 1 {
+		t.Errorf("sent %q, want one Accept", got)
+	}
+	if fs := fx.followers(); len(fs) != 1 {
+		t.Errorf("followers %+v, want alice", fs)
+	}
+}
+
+// TestInboxConcurrentDuplicates sends one Follow several times at once:
+// one delivery handles it, the others find it seen.
+func TestInboxConcurrentDuplicates(t *testing.T) {
+	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{Keys: 1})
+	alice := fx.sim.Actors()[0]
+	follow := fx.sim.Follow(alice, fx.actor)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			status, err := fx.sim.Send(t.Context(), alice, fx.inbox, follow, fedisim.Cavage)
+			if err != nil || status != http.StatusAccepted {
+				t.Errorf("Follow: %d, %v; want 202", status, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := fx.sent(); len(got) != 1 {
+		t.Errorf("sent %q, want one Accept", got)
 	}
 }
 

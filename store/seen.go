@@ -42,24 +42,23 @@ func (s *Store) MarkSeen(ctx context.Context, activityID string, at time.Time) (
 	return first, nil
 }
 
-// ForgetSeen removes the record of the activity with the id, so that it is
-// handled when it arrives again: for an activity whose handling failed
-// after MarkSeen, which the sender will retry.
-func (s *Store) ForgetSeen(ctx context.Context, activityID string) error {
+// Seen reports whether the activity with the id was recorded by MarkSeen.
+func (s *Store) Seen(ctx context.Context, activityID string) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("store: forget seen %s: %w", activityID, err)
+		return false, fmt.Errorf("store: read seen %s: %w", activityID, err)
 	}
 	if err := checkKey("activity id", activityID); err != nil {
-		return err
+		return false, err
 	}
-	key := []byte(activityID)
-	err := s.batch(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSeen).Delete(key)
+	var seen bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seen = tx.Bucket(bucketSeen).Get([]byte(activityID)) != nil
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: forget seen %s: %w", activityID, err)
+		return false, fmt.Errorf("store: read seen %s: %w", activityID, err)
 	}
-	return nil
+	return seen, nil
 }
 
 // PruneSeen removes the records of activities first seen before before,

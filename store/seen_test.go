@@ -128,24 +128,21 @@ func TestBatchWithAFailingCall(t *testing.T) {
 	assertFollowers(t, s, "https://a.example/users/old", "https://a.example/users/new")
 }
 
-func TestForgetSeen(t *testing.T) {
+func TestSeen(t *testing.T) {
 	ctx := t.Context()
 	s, _ := openTemp(t)
 	const id = "https://a.example/activities/1"
+	if seen, err := s.Seen(ctx, id); err != nil || seen {
+		t.Errorf("Seen before MarkSeen = %v, %v; want false", seen, err)
+	}
 	if _, err := s.MarkSeen(ctx, id, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ForgetSeen(ctx, id); err != nil {
-		t.Fatal(err)
+	if seen, err := s.Seen(ctx, id); err != nil || !seen {
+		t.Errorf("Seen after MarkSeen = %v, %v; want true", seen, err)
 	}
-	if first, err := s.MarkSeen(ctx, id, time.Now()); err != nil || !first {
-		t.Errorf("MarkSeen after ForgetSeen = %v, %v; want true", first, err)
-	}
-	if err := s.ForgetSeen(ctx, "https://a.example/activities/never"); err != nil {
-		t.Errorf("ForgetSeen of an activity never seen: %v", err)
-	}
-	if err := s.ForgetSeen(ctx, ""); !errors.Is(err, ErrInvalidID) {
-		t.Errorf("ForgetSeen of an empty id: %v, want ErrInvalidID", err)
+	if _, err := s.Seen(ctx, ""); !errors.Is(err, ErrInvalidID) {
+		t.Errorf("Seen of an empty id: %v, want ErrInvalidID", err)
 	}
 }
 
