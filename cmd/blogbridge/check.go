@@ -25,7 +25,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := cfg.logger()
 	cfg.applyMemoryLimit(logger)
-	restoreGC := relaxGCForLoad()
+	relaxGC()
 	snap, err := content.Load(ctx, content.Options{
 		SiteDir: cfg.Site,
 		BaseURL: cfg.BaseURL,
@@ -34,7 +34,6 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Expired: cfg.Expired,
 		Logger:  logger,
 	})
-	restoreGC()
 	if err != nil {
 		return err
 	}

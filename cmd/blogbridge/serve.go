@@ -47,7 +47,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer st.Close()
 
-	restoreGC := relaxGCForLoad()
+	relaxGC()
 	watcher, err := content.NewWatcher(ctx, content.Options{
 		SiteDir: cfg.Site,
 		BaseURL: cfg.BaseURL,
@@ -56,7 +56,6 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		Expired: cfg.Expired,
 		Logger:  logger,
 	})
-	restoreGC()
 	if err != nil {
 		return err
 	}
