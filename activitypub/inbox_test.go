@@ -177,10 +177,17 @@ func TestInboxFollowAcceptUndo(t *testing.T) {
 	}
 }
 
-func TestInboxIgnoresReplays(t *testing.T) {
+// newFollowFixture is an inbox fixture with one simulated actor, alice,
+// and her Follow of the blog, not sent yet.
+func newFollowFixture(t *testing.T) (*inboxFixture, *fedisim.Actor, map[string]any) {
+	t.Helper()
 	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{Keys: 1})
 	alice := fx.sim.Actors()[0]
-	follow := fx.sim.Follow(alice, fx.actor)
+	return fx, alice, fx.sim.Follow(alice, fx.actor)
+}
+
+func TestInboxIgnoresReplays(t *testing.T) {
+	fx, alice, follow := newFollowFixture(t)
 	fx.send(alice, follow, fedisim.Cavage, http.StatusAccepted)
 	fx.send(alice, fx.sim.Undo(alice, follow), fedisim.Cavage, http.StatusAccepted)
 	// The same Follow again, freshly signed: its id was seen.
@@ -197,9 +204,7 @@ func TestInboxIgnoresReplays(t *testing.T) {
 // once what it does is stored: a failure (or a crash) before that leaves
 // it to the sender's retry.
 func TestInboxSeenAfterHandling(t *testing.T) {
-	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{Keys: 1})
-	alice := fx.sim.Actors()[0]
-	follow := fx.sim.Follow(alice, fx.actor)
+	fx, alice, follow := newFollowFixture(t)
 	followID := follow["id"].(string)
 	calls := 0
 	fx.deliver.before = func(Outgoing) error {
@@ -226,9 +231,7 @@ func TestInboxSeenAfterHandling(t *testing.T) {
 // TestInboxConcurrentDuplicates sends one Follow several times at once:
 // one delivery handles it, the others find it seen.
 func TestInboxConcurrentDuplicates(t *testing.T) {
-	fx := newInboxFixture(t, outbound.Options{AllowPrivate: true}, fedisim.Options{Keys: 1})
-	alice := fx.sim.Actors()[0]
-	follow := fx.sim.Follow(alice, fx.actor)
+	fx, alice, follow := newFollowFixture(t)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
