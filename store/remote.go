@@ -34,6 +34,13 @@ type RemoteKey struct {
 
 // PutRemoteKey stores k, durably, replacing any key with its id.
 func (s *Store) PutRemoteKey(ctx context.Context, k RemoteKey) error {
+	return s.PutRemoteKeyWithActor(ctx, k, nil)
+}
+
+// PutRemoteKeyWithActor stores k and the actor a whose document it came in,
+// durably, in one write, replacing any key and actor with their ids; a may
+// be nil.
+func (s *Store) PutRemoteKeyWithActor(ctx context.Context, k RemoteKey, a *RemoteActor) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: save remote key %s: %w", k.ID, err)
 	}
@@ -41,38 +48,23 @@ func (s *Store) PutRemoteKey(ctx context.Context, k RemoteKey) error {
 		return err
 	}
 	k.Fetched = k.Fetched.UTC()
-	if err := s.putJSON(bucketRemoteKeys, k.ID, k); err != nil {
-		return fmt.Errorf("store: save remote key %s: %w", k.ID, err)
-	}
-	return nil
-}
-
-// PutRemoteKeyWithActor stores k and the actor a whose document it came in,
-// durably, in one write; a may be nil.
-func (s *Store) PutRemoteKeyWithActor(ctx context.Context, k RemoteKey, a *RemoteActor) error {
-	if a == nil {
-		return s.PutRemoteKey(ctx, k)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("store: save remote key %s: %w", k.ID, err)
-	}
-	if err := checkKey("remote key id", k.ID); err != nil {
-		return err
-	}
-	if err := checkKey("remote actor id", a.ID); err != nil {
-		return err
-	}
-	k.Fetched, a.Fetched = k.Fetched.UTC(), a.Fetched.UTC()
 	rawKey, err := json.Marshal(k)
 	if err != nil {
 		return fmt.Errorf("store: save remote key %s: %w", k.ID, err)
 	}
-	rawActor, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("store: save remote actor %s: %w", a.ID, err)
+	var rawActor []byte
+	if a != nil {
+		if err := checkKey("remote actor id", a.ID); err != nil {
+			return err
+		}
+		rec := *a
+		rec.Fetched = rec.Fetched.UTC()
+		if rawActor, err = json.Marshal(rec); err != nil {
+			return fmt.Errorf("store: save remote actor %s: %w", a.ID, err)
+		}
 	}
 	err = s.batch(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketRemoteKeys).Put([]byte(k.ID), rawKey); err != nil {
+		if err := tx.Bucket(bucketRemoteKeys).Put([]byte(k.ID), rawKey); err != nil || a == nil {
 			return err
 		}
 		return tx.Bucket(bucketActors).Put([]byte(a.ID), rawActor)
