@@ -61,3 +61,47 @@ func TestCrashResumesDelivery(t *testing.T) {
 		t.Errorf("serve after the restart: %v", err)
 	}
 }
+
+// TestInboxCrashLosesNoFollow kills serve with SIGKILL while 200 Follows
+// arrive, restarts it, sends the unanswered Follows again and checks that
+// every actor is a follower and got its Accept.
+func TestInboxCrashLosesNoFollow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds blogbridge and runs it as a subprocess")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc scenario
+	for _, s := range scenarios() {
+		if s.name == "inbox-crash" {
+			sc = s
+		}
+	}
+	o := options{scenario: sc.name, servers: 20, actors: 10, killAt: 0.5, rate: 100, root: root}
+	var out bytes.Buffer
+	e := &env{opts: o, sc: sc, dir: t.TempDir(), out: &out, stderr: &out, report: newReport(&out)}
+	defer func() {
+		e.close()
+		t.Logf("harness output:\n%s", out.String())
+	}()
+	if err := e.prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := inboxCrash(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.resent == 0 {
+		t.Fatalf("the kill did not land while Follows arrived: %d of %d answered", res.answered, res.follows)
+	}
+	if res.followers != res.follows || res.accepted != res.follows {
+		t.Errorf("%d followers and %d Follows accepted, want %d of each", res.followers, res.accepted, res.follows)
+	}
+	if err := e.serve.stop(10 * time.Second); err != nil {
+		t.Errorf("serve after the restart: %v", err)
+	}
+}

@@ -46,7 +46,8 @@ type options struct {
 	down     float64       // share of servers whose fault never ends
 	spread   time.Duration // stampede: how long the fetches are spread over
 	fetchers int           // stampede: fetches in flight at most
-	killAt   float64       // crash: share of inboxes reached when serve is killed
+	killAt   float64       // crash, inbox-crash: share of inboxes reached (Follows accepted) when serve is killed
+	rate     float64       // inbox-crash: Follows sent a second
 	serveArg []string      // more arguments for serve
 	bin      string        // a blogbridge binary to use instead of building one
 	root     string        // the module's root folder
@@ -75,6 +76,8 @@ func scenarios() []scenario {
 			servers: 1000, actors: 10, timeout: 8 * time.Minute, run: runDistinct},
 		{name: "crash", summary: "kill -9 serve in the middle of a 10,000-inbox fan-out, restart it: every inbox gets the post",
 			servers: 1000, actors: 10, timeout: 10 * time.Minute, run: runCrash},
+		{name: "inbox-crash", summary: "kill -9 serve while 1,000 Follows arrive, restart it, send the unanswered ones again: every actor follows, every Follow is accepted",
+			servers: 100, actors: 10, timeout: 3 * time.Minute, run: runInboxCrash},
 		{name: "faults", summary: "30% of servers answer 503 for a while, 5% 410, 5% time out, some stay down: who gets the post, who is removed, when retrying stops",
 			servers: 1000, actors: 10, timeout: 12 * time.Minute, run: runFaults},
 		{name: "stampede", summary: "after a fan-out to 2,000 servers each fetches the post page, the actor and the object, as link previews do",
@@ -111,7 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (options, scenario, error) {
 	var o options
 	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.scenario, "scenario", "", "scenario to run: shared, distinct, crash, faults or stampede")
+	fs.StringVar(&o.scenario, "scenario", "", "scenario to run: shared, distinct, crash, inbox-crash, faults or stampede")
 	fs.IntVar(&o.servers, "servers", 0, "simulated servers (default: the scenario's)")
 	fs.IntVar(&o.actors, "actors", 0, "followers on each server (default: the scenario's)")
 	fs.IntVar(&o.workers, "workers", 0, "serve --delivery-workers (default: serve's)")
@@ -123,7 +126,8 @@ func parseFlags(args []string, stderr io.Writer) (options, scenario, error) {
 	fs.Float64Var(&o.down, "down", 0.02, "faults: share of servers (taken from the 503 and timeout ones) whose fault never ends")
 	fs.DurationVar(&o.spread, "spread", 10*time.Second, "stampede: the fetches start over this long")
 	fs.IntVar(&o.fetchers, "fetchers", 64, "stampede: servers fetching at once, at most")
-	fs.Float64Var(&o.killAt, "kill-at", 0.5, "crash: share of the inboxes reached when serve is killed")
+	fs.Float64Var(&o.killAt, "kill-at", 0.5, "crash: share of the inboxes reached when serve is killed; inbox-crash: share of the Follows accepted")
+	fs.Float64Var(&o.rate, "rate", 200, "inbox-crash: Follows sent a second")
 	fs.StringVar(&o.bin, "bin", "", "blogbridge binary to run (default: built from ./cmd/blogbridge into the temporary folder)")
 	fs.Func("serve-arg", "one more argument for serve, e.g. -serve-arg=--delivery-max-age=5m (repeatable)", func(v string) error {
 		o.serveArg = append(o.serveArg, v)
@@ -177,6 +181,8 @@ func parseFlags(args []string, stderr io.Writer) (options, scenario, error) {
 		return o, sc, errors.New("-down must be from 0 to 0.35 (the share of servers with 503s and timeouts)")
 	case o.fetchers < 1:
 		return o, sc, errors.New("-fetchers must be 1 or more")
+	case o.rate <= 0:
+		return o, sc, errors.New("-rate must be more than 0")
 	}
 	return o, sc, nil
 }

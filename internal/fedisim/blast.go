@@ -44,6 +44,9 @@ type BlastResult struct {
 	// first such error.
 	Errors     int    `json:"errors"`
 	FirstError string `json:"first_error,omitempty"`
+	// Failed lists, in no order, the requests (by index) that got no
+	// response or a 5xx: those a server would send again.
+	Failed []int `json:"-"`
 	// Duration is the timed phase, from the first request to the last
 	// response.
 	Duration time.Duration `json:"duration"`
@@ -126,6 +129,9 @@ func (s *Sim) Blast(ctx context.Context, opts BlastOptions) (BlastResult, error)
 				lat := time.Since(t0)
 				mu.Lock()
 				res.Sent++
+				if err != nil || resp.StatusCode >= 500 {
+					res.Failed = append(res.Failed, i)
+				}
 				if err != nil {
 					res.Errors++
 					if res.FirstError == "" {
