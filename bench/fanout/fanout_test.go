@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -17,28 +18,8 @@ func TestCrashResumesDelivery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds blogbridge and runs it as a subprocess")
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
-	defer cancel()
-	root, err := moduleRoot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sc scenario
-	for _, s := range scenarios() {
-		if s.name == "crash" {
-			sc = s
-		}
-	}
-	o := options{scenario: "crash", servers: 20, actors: 10, workers: 2, perHost: 1, killAt: 0.5, root: root}
-	var out bytes.Buffer
-	e := &env{opts: o, sc: sc, dir: t.TempDir(), out: &out, stderr: &out, report: newReport(&out)}
-	defer func() {
-		e.close()
-		t.Logf("harness output:\n%s", out.String())
-	}()
-	if err := e.prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, e := newTestEnv(t, 50*time.Second,
+		options{scenario: "crash", servers: 20, actors: 10, workers: 2, perHost: 1, killAt: 0.5})
 	res, err := crash(ctx, e)
 	if err != nil {
 		t.Fatal(err)
@@ -69,28 +50,8 @@ func TestInboxCrashLosesNoFollow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds blogbridge and runs it as a subprocess")
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	root, err := moduleRoot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sc scenario
-	for _, s := range scenarios() {
-		if s.name == "inbox-crash" {
-			sc = s
-		}
-	}
-	o := options{scenario: sc.name, servers: 20, actors: 10, killAt: 0.5, rate: 100, root: root}
-	var out bytes.Buffer
-	e := &env{opts: o, sc: sc, dir: t.TempDir(), out: &out, stderr: &out, report: newReport(&out)}
-	defer func() {
-		e.close()
-		t.Logf("harness output:\n%s", out.String())
-	}()
-	if err := e.prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, e := newTestEnv(t, 60*time.Second,
+		options{scenario: "inbox-crash", servers: 20, actors: 10, killAt: 0.5, rate: 100})
 	res, err := inboxCrash(ctx, e)
 	if err != nil {
 		t.Fatal(err)
@@ -104,4 +65,31 @@ func TestInboxCrashLosesNoFollow(t *testing.T) {
 	if err := e.serve.stop(10 * time.Second); err != nil {
 		t.Errorf("serve after the restart: %v", err)
 	}
+}
+
+// newTestEnv prepares a run of the scenario o names, bounded by timeout,
+// whose output the test logs at its end.
+func newTestEnv(t *testing.T, timeout time.Duration, o options) (context.Context, *env) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	t.Cleanup(cancel)
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.root = root
+	i := slices.IndexFunc(scenarios(), func(sc scenario) bool { return sc.name == o.scenario })
+	if i < 0 {
+		t.Fatalf("no scenario %q", o.scenario)
+	}
+	var out bytes.Buffer
+	e := &env{opts: o, sc: scenarios()[i], dir: t.TempDir(), out: &out, stderr: &out, report: newReport(&out)}
+	t.Cleanup(func() {
+		e.close()
+		t.Logf("harness output:\n%s", out.String())
+	})
+	if err := e.prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, e
 }
