@@ -36,6 +36,18 @@ func newKey(tb testing.TB) *rsa.PrivateKey {
 	return k
 }
 
+// newLibcryptoSigner makes a key and its libcrypto signer, or skips the
+// test as library does.
+func newLibcryptoSigner(t *testing.T) (*rsa.PrivateKey, crypto.Signer) {
+	t.Helper()
+	k := newKey(t)
+	s, err := library(t).Signer(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, s
+}
+
 func TestSameSignaturesAsCryptoRSA(t *testing.T) {
 	lib := library(t)
 	if !strings.Contains(lib.String(), "OpenSSL") {
@@ -71,12 +83,7 @@ func TestSameSignaturesAsCryptoRSA(t *testing.T) {
 }
 
 func TestConcurrentSigning(t *testing.T) {
-	lib := library(t)
-	k := newKey(t)
-	s, err := lib.Signer(k)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, s := newLibcryptoSigner(t)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -98,12 +105,7 @@ func TestConcurrentSigning(t *testing.T) {
 }
 
 func TestOtherSignaturesUseCryptoRSA(t *testing.T) {
-	lib := library(t)
-	k := newKey(t)
-	s, err := lib.Signer(k)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, s := newLibcryptoSigner(t)
 	sum := sha256.Sum256([]byte("pss"))
 	pss := &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
 	sig, err := s.Sign(rand.Reader, sum[:], pss)
