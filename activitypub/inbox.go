@@ -43,9 +43,11 @@ type Outgoing struct {
 
 // Deliverer sends activities to other servers' inboxes, durably: once
 // Deliver returns nil, the activity will be delivered even across a
-// restart.
+// restart. The store changes with are made in the same transaction as the
+// activity is queued in, all or none, so that a follower is never stored
+// without its Accept queued, nor the other way round.
 type Deliverer interface {
-	Deliver(ctx context.Context, a Outgoing, inboxes []string) error
+	Deliver(ctx context.Context, a Outgoing, inboxes []string, with ...store.Change) error
 }
 
 // InboxLimits bound what one remote server may send.
@@ -182,11 +184,11 @@ func (h *Handler) serveInbox(w http.ResponseWriter, r *http.Request, idx *index)
 }
 
 // handleOnce acts on a verified activity unless it was handled before. The
-// activity is recorded as seen only once what it does is stored, so a
-// crash or an error in between leaves it to the sender's retry, which
-// handles it again: handling is idempotent. Deliveries of one activity at
-// the same time are handled one after the other, so the later ones find it
-// seen.
+// activity is recorded as seen only once what it does is stored (with it,
+// in one transaction, where the handler can), so a crash or an error in
+// between leaves it to the sender's retry, which handles it again:
+// handling is idempotent. Deliveries of one activity at the same time are
+// handled one after the other, so the later ones find it seen.
 func (h *Handler) handleOnce(ctx context.Context, idx *index, a *remoteActivity) error {
 	release, err := h.inbox.claim(ctx, a.ID)
 	if err != nil {
@@ -196,14 +198,36 @@ func (h *Handler) handleOnce(ctx context.Context, idx *index, a *remoteActivity)
 	if seen, err := h.store.Seen(ctx, a.ID); err != nil || seen {
 		return err
 	}
-	switch err := h.handleActivity(ctx, idx, a); {
+	mark := &seenMark{change: store.MarkSeenChange(a.ID, h.now(), nil)}
+	switch err := h.handleActivity(ctx, idx, a, mark); {
 	case errors.Is(err, store.ErrNotOwner):
 		// Another actor's reply or reaction: ignored.
 	case err != nil:
 		return err
 	}
-	_, err = h.store.MarkSeen(ctx, a.ID, h.now())
-	return err
+	if mark.taken {
+		return nil
+	}
+	return h.store.Apply(ctx, mark.change)
+}
+
+// seenMark is the record that an activity was handled. A handler whose
+// work ends in one write takes the mark into it; else handleOnce writes it
+// after the handler returns.
+type seenMark struct {
+	change store.Change
+	taken  bool
+}
+
+// take returns the mark's change, for a write that will fail the handling
+// if it fails, and leaves the mark to that write. A nil mark, for work
+// outside the inbox, gives nothing.
+func (m *seenMark) take() []store.Change {
+	if m == nil {
+		return nil
+	}
+	m.taken = true
+	return []store.Change{m.change}
 }
 
 // claim waits until no other request is handling the activity with the id,
@@ -315,10 +339,10 @@ func isActivityContentType(ct string) bool {
 }
 
 // handleActivity acts on a verified activity.
-func (h *Handler) handleActivity(ctx context.Context, idx *index, a *remoteActivity) error {
+func (h *Handler) handleActivity(ctx context.Context, idx *index, a *remoteActivity, mark *seenMark) error {
 	switch a.Type {
 	case "Follow":
-		return h.onFollow(ctx, idx, a)
+		return h.onFollow(ctx, idx, a, mark)
 	case "Undo":
 		return h.onUndo(ctx, a)
 	case "Delete":
@@ -336,7 +360,7 @@ func (h *Handler) handleActivity(ctx context.Context, idx *index, a *remoteActiv
 }
 
 // onFollow records a follower of the blog and accepts the follow.
-func (h *Handler) onFollow(ctx context.Context, idx *index, a *remoteActivity) error {
+func (h *Handler) onFollow(ctx context.Context, idx *index, a *remoteActivity, mark *seenMark) error {
 	if a.Object.ID != idx.urls.actor {
 		return nil
 	}
@@ -355,26 +379,29 @@ func (h *Handler) onFollow(ctx context.Context, idx *index, a *remoteActivity) e
 			return h.store.AddFollowRequest(ctx, f)
 		}
 	}
-	return h.acceptFollow(ctx, idx.urls, f)
+	return h.acceptFollow(ctx, idx.urls, f, mark)
 }
 
-// acceptFollow makes f a follower and sends the Accept of its follow.
-func (h *Handler) acceptFollow(ctx context.Context, u actorURLs, f store.Follower) error {
-	if _, err := h.store.AddFollower(ctx, f); err != nil {
+// acceptFollow makes f a follower and sends the Accept of its follow, in
+// one transaction with the Follow's mark, when there is one.
+func (h *Handler) acceptFollow(ctx context.Context, u actorURLs, f store.Follower, mark *seenMark) error {
+	with := append([]store.Change{store.AddFollowerChange(f, nil)}, mark.take()...)
+	if err := h.answerFollow(ctx, u, f, true, with...); err != nil {
 		return err
 	}
 	h.FollowersChanged()
-	return h.answerFollow(ctx, u, f, true)
+	return nil
 }
 
-// answerFollow sends the Accept, or the Reject, of f's follow to f.
-func (h *Handler) answerFollow(ctx context.Context, u actorURLs, f store.Follower, accept bool) error {
+// answerFollow sends the Accept, or the Reject, of f's follow to f, making
+// the changes with in the same transaction.
+func (h *Handler) answerFollow(ctx context.Context, u actorURLs, f store.Follower, accept bool, with ...store.Change) error {
 	body, err := toJSON(followToAnswer(u, f, accept))
 	if err != nil {
 		return err
 	}
 	out := Outgoing{ID: answerID(u, f.FollowID, accept), ObjectID: f.FollowID, Body: body}
-	return h.inbox.deliver.Deliver(ctx, out, []string{f.Inbox})
+	return h.inbox.deliver.Deliver(ctx, out, []string{f.Inbox}, with...)
 }
 
 // ErrNoFollowRequest is returned by ApproveFollower and RejectFollower for
@@ -434,7 +461,7 @@ func (h *Handler) answerRequest(ctx context.Context, actor string, accept bool) 
 	}
 	f.Answer = ""
 	if accept {
-		return h.acceptFollow(ctx, idx.urls, f)
+		return h.acceptFollow(ctx, idx.urls, f, nil)
 	}
 	return h.answerFollow(ctx, idx.urls, f, false)
 }

@@ -24,10 +24,12 @@ import (
 	"github.com/blogbridge/blogbridge/store"
 )
 
-// recordingDeliverer keeps what the handler asks to deliver.
+// recordingDeliverer keeps what the handler asks to deliver, making the
+// store changes that come with it as the delivery queue does.
 type recordingDeliverer struct {
-	mu   sync.Mutex
-	sent []sentActivity
+	store *store.Store
+	mu    sync.Mutex
+	sent  []sentActivity
 	// before, when set, runs first; its error fails the delivery.
 	before func(Outgoing) error
 }
@@ -37,13 +39,16 @@ type sentActivity struct {
 	inboxes []string
 }
 
-func (d *recordingDeliverer) Deliver(_ context.Context, a Outgoing, inboxes []string) error {
+func (d *recordingDeliverer) Deliver(ctx context.Context, a Outgoing, inboxes []string, with ...store.Change) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.before != nil {
 		if err := d.before(a); err != nil {
 			return err
 		}
+	}
+	if err := d.store.Apply(ctx, with...); err != nil {
+		return err
 	}
 	d.sent = append(d.sent, sentActivity{a, append([]string(nil), inboxes...)})
 	return nil
@@ -85,6 +90,7 @@ func newInboxFixture(t *testing.T, client outbound.Options, simOpts fedisim.Opti
 		o.Client = outbound.New(client)
 		o.Deliverer = d
 	})
+	d.store = f.store
 	srv := httptest.NewServer(f.srv)
 	t.Cleanup(srv.Close)
 	idx, err := f.h.current(t.Context())
@@ -218,6 +224,9 @@ func TestInboxSeenAfterHandling(t *testing.T) {
 		return nil
 	}
 	fx.send(alice, follow, fedisim.Cavage, http.StatusInternalServerError)
+	if fs := fx.followers(); len(fs) != 0 {
+		t.Errorf("followers %+v after the Accept failed to queue, want none: a follow is all or nothing", fs)
+	}
 	fx.send(alice, follow, fedisim.Cavage, http.StatusAccepted) // the retry
 	fx.send(alice, follow, fedisim.Cavage, http.StatusAccepted) // a replay
 	if got := fx.sent(); len(got) != 1 {

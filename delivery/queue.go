@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -164,8 +165,15 @@ func New(opts Options) (*Queue, error) {
 // before it returns; Run delivers them. Inboxes that are not http or https
 // URLs are logged and skipped. For one inbox, a job never overtakes an
 // earlier job about the same ObjectID.
-func (q *Queue) Enqueue(ctx context.Context, a Activity, inboxes []string) error {
-	n, invalid, err := q.store.EnqueueDeliveries(ctx, store.OutgoingActivity{ID: a.ID, ObjectID: a.ObjectID, Body: a.Body}, inboxes, q.now())
+//
+// The changes with are made in the same transaction, before the jobs are
+// stored: all or none. A follow stores its follower that way with the
+// Accept, so neither is kept without the other.
+func (q *Queue) Enqueue(ctx context.Context, a Activity, inboxes []string, with ...store.Change) error {
+	var n int
+	var invalid []string
+	enqueue := store.EnqueueDeliveriesChange(store.OutgoingActivity{ID: a.ID, ObjectID: a.ObjectID, Body: a.Body}, inboxes, q.now(), &n, &invalid)
+	err := q.store.Apply(ctx, append(slices.Clip(with), enqueue)...)
 	for i, in := range invalid {
 		if i == 10 {
 			q.log.Warn("more inboxes skipped", slog.String("activity", a.ID), slog.Int("skipped", len(invalid)))

@@ -55,32 +55,32 @@ const (
 // block being added) and with ErrInvalidID when f has no actor id or no
 // inbox.
 func (s *Store) AddFollower(ctx context.Context, f Follower) (added bool, err error) {
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("store: add follower %s: %w", f.ActorID, err)
-	}
+	err = s.Apply(ctx, AddFollowerChange(f, &added))
+	return added, err
+}
+
+// AddFollowerChange is AddFollower as a Change, for Apply.
+func AddFollowerChange(f Follower, added *bool) Change {
 	if err := checkKey("follower actor id", f.ActorID); err != nil {
-		return false, err
+		return failed(err)
 	}
 	if f.Inbox == "" {
-		return false, fmt.Errorf("%w: follower %s has no inbox", ErrInvalidID, f.ActorID)
+		return failed(fmt.Errorf("%w: follower %s has no inbox", ErrInvalidID, f.ActorID))
 	}
 	if f.Since.IsZero() {
 		f.Since = time.Now()
 	}
 	f.Since = f.Since.UTC()
 	key := []byte(f.ActorID)
-	var blocked bool
-	err = s.batch(func(tx *bolt.Tx) error {
-		added, blocked = false, false
+	return Change{apply: func(tx *bolt.Tx) error {
+		set(added, false)
 		if blockedIn(tx, f.ActorID) {
-			blocked = true
-			return nil
+			return fmt.Errorf("%w: %s may not follow", ErrBlocked, f.ActorID)
 		}
 		b := tx.Bucket(bucketFollowers)
 		rec := f
-		if old := b.Get(key); old == nil {
-			added = true
-		} else {
+		old := b.Get(key)
+		if old != nil {
 			var prev Follower
 			// An unreadable old record is replaced by the new one.
 			if json.Unmarshal(old, &prev) == nil && !prev.Since.IsZero() {
@@ -88,18 +88,15 @@ func (s *Store) AddFollower(ctx context.Context, f Follower) (added bool, err er
 			}
 		}
 		raw, err := json.Marshal(rec)
-		if err != nil {
-			return err
+		if err == nil {
+			err = b.Put(key, raw)
 		}
-		return b.Put(key, raw)
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: add follower %s: %w", f.ActorID, err)
-	}
-	if blocked {
-		return false, fmt.Errorf("%w: %s may not follow", ErrBlocked, f.ActorID)
-	}
-	return added, nil
+		if err != nil {
+			return fmt.Errorf("store: add follower %s: %w", f.ActorID, err)
+		}
+		set(added, old == nil)
+		return nil
+	}}
 }
 
 // RemoveFollower removes the follower with the actor id, durably; removed

@@ -211,30 +211,30 @@ type HostQueueStats struct {
 // that job finishes. Queuing an activity id again adds jobs to it (and
 // replaces its body).
 func (s *Store) EnqueueDeliveries(ctx context.Context, a OutgoingActivity, inboxes []string, now time.Time) (queued int, invalid []string, err error) {
-	if err := ctx.Err(); err != nil {
-		return 0, nil, fmt.Errorf("store: enqueue %s: %w", a.ID, err)
-	}
+	err = s.Apply(ctx, EnqueueDeliveriesChange(a, inboxes, now, &queued, &invalid))
+	return queued, invalid, err
+}
+
+// EnqueueDeliveriesChange is EnqueueDeliveries as a Change, for Apply.
+// The invalid inboxes are known, and set, at once.
+func EnqueueDeliveriesChange(a OutgoingActivity, inboxes []string, now time.Time, queued *int, invalid *[]string) Change {
 	if err := checkKey("activity id", a.ID); err != nil {
-		return 0, nil, err
+		return failed(err)
 	}
 	if strings.IndexByte(a.ID, 0) >= 0 || strings.IndexByte(a.ObjectID, 0) >= 0 {
-		return 0, nil, fmt.Errorf("%w: activity %q or object %q holds a NUL byte", ErrInvalidID, a.ID, a.ObjectID)
+		return failed(fmt.Errorf("%w: activity %q or object %q holds a NUL byte", ErrInvalidID, a.ID, a.ObjectID))
 	}
 	if len(a.Body) == 0 {
-		return 0, nil, fmt.Errorf("%w: activity %s has no body", ErrInvalidID, a.ID)
+		return failed(fmt.Errorf("%w: activity %s has no body", ErrInvalidID, a.ID))
 	}
-	targets, invalid := spreadInboxes(inboxes)
+	targets, bad := spreadInboxes(inboxes)
+	set(invalid, bad)
+	set(queued, 0)
 	if len(targets) == 0 {
-		return 0, invalid, nil
+		return Change{apply: func(*bolt.Tx) error { return nil }}
 	}
 	created := now.UnixNano()
-	// A small enqueue, like the Accept of a follow, shares its commit with
-	// others made at the same time; a fan-out commits on its own.
-	update := s.db.Update
-	if len(targets) <= smallEnqueue {
-		update = s.batch
-	}
-	err = update(func(tx *bolt.Tx) error {
+	enqueue := func(tx *bolt.Tx) error {
 		jobs := tx.Bucket(bucketJobs)
 		base := jobs.Sequence()
 		if err := jobs.SetSequence(base + uint64(len(targets))); err != nil {
@@ -307,11 +307,16 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, a OutgoingActivity, inbox
 			return err
 		}
 		return sent.Put(sk, raw)
-	})
-	if err != nil {
-		return 0, invalid, fmt.Errorf("store: enqueue %s: %w", a.ID, err)
 	}
-	return len(targets), invalid, nil
+	// A small enqueue, like the Accept of a follow, shares its commit with
+	// others made at the same time; a fan-out commits on its own.
+	return Change{solo: len(targets) > smallEnqueue, apply: func(tx *bolt.Tx) error {
+		if err := enqueue(tx); err != nil {
+			return fmt.Errorf("store: enqueue %s: %w", a.ID, err)
+		}
+		set(queued, len(targets))
+		return nil
+	}}
 }
 
 // smallEnqueue is the most jobs an enqueue may have to be batched with
@@ -491,12 +496,16 @@ func (s *Store) ActivityBodies(ctx context.Context, ids []string) (map[string][]
 // A finished job's activity body is removed with its last job, the next
 // job of the same object to the same inbox becomes ready, and a failed
 // job is kept as a FailedDelivery.
+//
+// The transaction is shared with other writers of the moment (see batch):
+// while follows arrive, the outcomes of their Accepts are written in the
+// commits that store the follows.
 func (s *Store) FinishJobs(ctx context.Context, results []JobResult, releases []Release) ([]DeliverySummary, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: finish jobs: %w", err)
 	}
 	var out []DeliverySummary
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.batch(func(tx *bolt.Tx) error {
 		f := finisher{
 			jobs:       tx.Bucket(bucketJobs),
 			waiting:    tx.Bucket(bucketWaiting),

@@ -14,32 +14,35 @@ import (
 // activity is a replay or a redelivery. Of concurrent calls with the same
 // id, exactly one gets first.
 func (s *Store) MarkSeen(ctx context.Context, activityID string, at time.Time) (first bool, err error) {
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("store: mark seen %s: %w", activityID, err)
-	}
+	err = s.Apply(ctx, MarkSeenChange(activityID, at, &first))
+	return first, err
+}
+
+// MarkSeenChange is MarkSeen as a Change, for Apply.
+func MarkSeenChange(activityID string, at time.Time, first *bool) Change {
 	if err := checkKey("activity id", activityID); err != nil {
-		return false, err
+		return failed(err)
 	}
 	if at.IsZero() {
 		at = time.Now()
 	}
 	raw, err := json.Marshal(at.UTC())
 	if err != nil {
-		return false, fmt.Errorf("store: mark seen %s: %w", activityID, err)
+		return failed(fmt.Errorf("store: mark seen %s: %w", activityID, err))
 	}
 	key := []byte(activityID)
-	err = s.batch(func(tx *bolt.Tx) error {
+	return Change{apply: func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeen)
-		first = b.Get(key) == nil
-		if !first {
+		isNew := b.Get(key) == nil
+		set(first, isNew)
+		if !isNew {
 			return nil
 		}
-		return b.Put(key, raw)
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: mark seen %s: %w", activityID, err)
-	}
-	return first, nil
+		if err := b.Put(key, raw); err != nil {
+			return fmt.Errorf("store: mark seen %s: %w", activityID, err)
+		}
+		return nil
+	}}
 }
 
 // Seen reports whether the activity with the id was recorded by MarkSeen.

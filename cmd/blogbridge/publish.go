@@ -74,11 +74,11 @@ func (lq *lateQueue) start(ctx context.Context, cfg Config, st *store.Store, cli
 }
 
 // Deliver queues a for delivery to inboxes.
-func (lq *lateQueue) Deliver(ctx context.Context, a activitypub.Outgoing, inboxes []string) error {
+func (lq *lateQueue) Deliver(ctx context.Context, a activitypub.Outgoing, inboxes []string, with ...store.Change) error {
 	if lq.q == nil {
 		return errors.New("delivery is not running yet")
 	}
-	return lq.q.Enqueue(ctx, delivery.Activity{ID: a.ID, ObjectID: a.ObjectID, Body: a.Body}, inboxes)
+	return lq.q.Enqueue(ctx, delivery.Activity{ID: a.ID, ObjectID: a.ObjectID, Body: a.Body}, inboxes, with...)
 }
 
 // wait returns when the queue has drained after its context ended.
