@@ -15,20 +15,25 @@ import (
 
 // followReport is the --json output of follow.
 type followReport struct {
-	Target     string        `json:"target"`
-	Inbox      string        `json:"inbox"`
-	Servers    int           `json:"servers"`
-	Actors     int           `json:"actors"`
-	Sent       int           `json:"sent"`
-	Status     map[int]int   `json:"status"`
-	Errors     int           `json:"errors"`
-	FirstError string        `json:"first_error,omitempty"`
-	DurationMS float64       `json:"duration_ms"`
-	PerSecond  float64       `json:"follows_per_second"`
-	P50MS      float64       `json:"p50_ms"`
-	P99MS      float64       `json:"p99_ms"`
-	LingerMS   float64       `json:"linger_ms"`
-	Received   fedisim.Stats `json:"received"`
+	Target     string      `json:"target"`
+	Inbox      string      `json:"inbox"`
+	Servers    int         `json:"servers"`
+	Actors     int         `json:"actors"`
+	Sent       int         `json:"sent"`
+	Status     map[int]int `json:"status"`
+	Errors     int         `json:"errors"`
+	FirstError string      `json:"first_error,omitempty"`
+	DurationMS float64     `json:"duration_ms"`
+	PerSecond  float64     `json:"follows_per_second"`
+	// AcceptedMS is from the first Follow sent to the last Accept
+	// received, and AcceptedPerSecond the follows accepted a second over
+	// that time: the rate the target sustains with its answers included.
+	AcceptedMS        float64       `json:"accepted_ms,omitempty"`
+	AcceptedPerSecond float64       `json:"accepted_per_second,omitempty"`
+	P50MS             float64       `json:"p50_ms"`
+	P99MS             float64       `json:"p99_ms"`
+	LingerMS          float64       `json:"linger_ms"`
+	Received          fedisim.Stats `json:"received"`
 	// Accepted is how many of the Follows the target answered with an
 	// Accept.
 	Accepted int `json:"follows_accepted"`
@@ -79,13 +84,16 @@ func cmdFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	opts := sf.options(stderr)
 	var (
-		mu       sync.Mutex
-		accepted = map[string]bool{} // ids of the Follows accepted
+		mu         sync.Mutex
+		accepted   = map[string]bool{} // ids of the Follows accepted
+		lastAccept time.Time
 	)
 	opts.OnDelivery = func(d fedisim.Delivery) {
 		if d.Verified && d.Type == "Accept" {
 			mu.Lock()
-			accepted[d.Object] = true
+			if !accepted[d.Object] {
+				accepted[d.Object], lastAccept = true, time.Now()
+			}
 			mu.Unlock()
 		}
 		if !*asJSON && !*quiet {
@@ -151,7 +159,15 @@ func cmdFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	st := sim.Stats()
 	mu.Lock()
 	nAccepted := len(accepted)
+	var acceptedIn time.Duration
+	if nAccepted > 0 {
+		acceptedIn = lastAccept.Sub(res.Start)
+	}
 	mu.Unlock()
+	acceptedRate := 0.0
+	if acceptedIn > 0 {
+		acceptedRate = float64(nAccepted) / acceptedIn.Seconds()
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -160,11 +176,16 @@ func cmdFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Sent: res.Sent, Status: res.Status, Errors: res.Errors, FirstError: res.FirstError,
 			DurationMS: ms(res.Duration), PerSecond: res.PerSecond, P50MS: ms(res.P50), P99MS: ms(res.P99),
 			LingerMS: ms(time.Since(lingerStart)), Received: st, Accepted: nAccepted,
+			AcceptedMS: ms(acceptedIn), AcceptedPerSecond: acceptedRate,
 		})
 	}
 	fmt.Fprintf(stdout, "received %d deliveries: accepted %d (%s), rejected %d (%s), duplicates %d, key fetches %d; %d of %d follows accepted\n",
 		st.Received, st.Accepted, counts(st.ByType), st.RejectedTotal, counts(st.Rejected), st.Duplicates,
 		st.KeyFetches, nAccepted, len(actors))
+	if nAccepted > 0 {
+		fmt.Fprintf(stdout, "the last Accept came %s after the first Follow: %.1f follows/s accepted\n",
+			acceptedIn.Round(time.Millisecond), acceptedRate)
+	}
 	return nil
 }
 

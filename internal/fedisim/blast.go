@@ -47,8 +47,9 @@ type BlastResult struct {
 	// Failed lists, in no order, the requests (by index) that got no
 	// response or a 5xx: those a server would send again.
 	Failed []int `json:"-"`
-	// Duration is the timed phase, from the first request to the last
-	// response.
+	// Start is when the timed phase began; Duration is the timed phase,
+	// from the first request to the last response.
+	Start    time.Time     `json:"-"`
 	Duration time.Duration `json:"duration"`
 	// PerSecond is Sent divided by Duration.
 	PerSecond float64 `json:"per_second"`
@@ -148,7 +149,7 @@ func (s *Sim) Blast(ctx context.Context, opts BlastOptions) (BlastResult, error)
 	dispatch(ctx, jobs, opts.Count, opts.Rate, start)
 	close(jobs)
 	wg.Wait()
-	res.Duration = time.Since(start)
+	res.Start, res.Duration = start, time.Since(start)
 	if buildErr != nil {
 		return res, fmt.Errorf("fedisim: blast: %w", buildErr)
 	}

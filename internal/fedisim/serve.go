@@ -91,7 +91,8 @@ func (s *Sim) actor(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	writeJSON(w, contentTypeActivity, actorDocument(a))
+	w.Header().Set("Content-Type", contentTypeActivity)
+	w.Write(a.doc)
 }
 
 // actorDocument is a's ActivityStreams representation.

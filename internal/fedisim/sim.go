@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -73,6 +74,7 @@ type Actor struct {
 	rsaPEM  string
 	edKey   ed25519.PrivateKey
 	edMulti string
+	doc     []byte // the actor document, as served
 }
 
 // Server describes one simulated server.
@@ -288,6 +290,12 @@ func newActor(sv *server, name string, key *rsa.PrivateKey, keyPEM string, withE
 		a.edKey = priv
 		a.edMulti = ed25519Multibase(pub)
 	}
+	// Made once: a load of follows fetches every actor's key.
+	doc, err := json.Marshal(actorDocument(a))
+	if err != nil {
+		return nil, fmt.Errorf("fedisim: actor document of %s: %w", id, err)
+	}
+	a.doc = doc
 	return a, nil
 }
 
