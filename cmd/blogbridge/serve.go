@@ -74,8 +74,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	client := outbound.New(outbound.Options{
 		AllowPrivate: cfg.AllowPrivateNetworks,
-		// Key fetches share a server's connections with its deliveries.
-		MaxConnsPerHost: max(16, 2*cfg.DeliveryPerHost),
+		// Key fetches share a server's connections with its deliveries:
+		// two more than the deliveries in flight to one server.
+		MaxConnsPerHost: cfg.DeliveryPerHost + 2,
 		UserAgent:       "blogbridge/" + buildVersion() + " (+" + snap.Config.BaseURL + ")",
 	})
 	signer, err := actorSigner(ctx, cfg, st, logger)
