@@ -1,9 +1,15 @@
 package content
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/util"
 )
 
 // hugoGoldmark is Hugo's default goldmark configuration.
@@ -217,6 +223,48 @@ func TestPackedHTML(t *testing.T) {
 		}
 		if got := packHTML(parts...).String(); got != want {
 			t.Errorf("packHTML round trip lost data: got %d bytes, want %d", len(got), len(want))
+		}
+	}
+}
+
+// TestQuickLinkifySameAsLinkify renders text full of near-links with our
+// linkify and with goldmark's own: the HTML must be the same.
+func TestQuickLinkifySameAsLinkify(t *testing.T) {
+	srcs := []string{
+		"See https://kafka.apache.org now, or http://x.org/a_(b) and ftp://files.example/f.",
+		"www.example.com and (www.example.com) and *www.example.com* and ~www.example.com~",
+		"Mail me: jo@example.com, jo.doe+tag@sub.example.co.uk. Or (jo@example.com).",
+		"_jo@example.com_ and *https://a.example/x* and ~~https://b.example~~",
+		"@mention is not mail, nor is a@b, nor jo@example-, but jo@x.io is",
+		strings.Repeat("a", 63) + "@example.com " + strings.Repeat("b", 64) + "@example.com " + strings.Repeat("c", 65) + "@example.com",
+		"httpd is no link, nor is ftp without a colon, nor wwwexample.com; http:/one-slash and https:// alone",
+		"Trailing https://example.com/path?q=1&amp; punctuation https://example.com/a.b.c.",
+		"Line head\nhttps://start.example at the start of a line\n\twww.tab.example after a tab",
+		"[a label with https://inside.example and jo@example.com](https://target.example)",
+		"`code https://x.example` and <https://auto.example> and <jo@example.com>",
+		"Ünïcode wörds and jö@example.com and https://例え.jp and www.例え.jp",
+	}
+	cfg := hugoGoldmark()
+	quick := newMarkdown(cfg, newHighlighter(hugoHighlight()))
+	plain := goldmark.New(goldmark.WithExtensions(extension.Linkify, extension.Typographer, extension.Strikethrough))
+	quickOnly := goldmark.New(goldmark.WithExtensions(extension.Typographer, extension.Strikethrough),
+		goldmark.WithParserOptions(parser.WithInlineParsers(util.Prioritized(quickLinkify{extension.NewLinkifyParser()}, 999))))
+	for _, src := range srcs {
+		var want, got bytes.Buffer
+		if err := plain.Convert([]byte(src), &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := quickOnly.Convert([]byte(src), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%q:\n got %s\nwant %s", src, got.String(), want.String())
+		}
+		if !strings.Contains(want.String(), "<a href") {
+			continue
+		}
+		if out, _, err := quick.render([]byte(src), nil); err != nil || !strings.Contains(string(out), "<a href") {
+			t.Errorf("%q: site renderer links nothing: %s (%v)", src, out, err)
 		}
 	}
 }
