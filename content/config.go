@@ -172,6 +172,9 @@ func defaultFrontMatterConfig() FrontMatterConfig {
 	}
 }
 
+// hugoFrontMatter is defaultFrontMatterConfig, to read only.
+var hugoFrontMatter = defaultFrontMatterConfig()
+
 // expandDateKeys lowercases keys, replaces ":default" with defaults and
 // adds Hugo's aliases after each key (modified for lastmod, pubdate and
 // published for publishDate, unpublishdate for expiryDate).

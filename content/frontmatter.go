@@ -305,19 +305,13 @@ func (r *fmReader) list(keys []string, v any, preserveString bool) ([]string, bo
 
 func (r *fmReader) read() {
 	fm, m := r.fm, r.m
-	isDateKey := map[string]bool{}
-	for _, chain := range [][]string{r.cfg.FrontMatter.Date, r.cfg.FrontMatter.Lastmod, r.cfg.FrontMatter.PublishDate, r.cfg.FrontMatter.ExpiryDate} {
-		for _, k := range chain {
-			isDateKey[k] = true
-		}
+	dates := r.cfg.FrontMatter
+	if dates.Date == nil && dates.Lastmod == nil && dates.PublishDate == nil && dates.ExpiryDate == nil {
+		dates = hugoFrontMatter
 	}
-	if len(isDateKey) == 0 {
-		def := defaultFrontMatterConfig()
-		for _, chain := range [][]string{def.Date, def.Lastmod, def.PublishDate, def.ExpiryDate} {
-			for _, k := range chain {
-				isDateKey[k] = true
-			}
-		}
+	isDateKey := func(k string) bool {
+		return slices.Contains(dates.Date, k) || slices.Contains(dates.Lastmod, k) ||
+			slices.Contains(dates.PublishDate, k) || slices.Contains(dates.ExpiryDate, k)
 	}
 	taxonomies := map[string]bool{}
 	for _, plural := range r.cfg.Taxonomies {
@@ -349,7 +343,7 @@ func (r *fmReader) read() {
 			}
 			continue
 		}
-		if isDateKey[k] {
+		if isDateKey(k) {
 			// Replaced by the parsed date when the date is read.
 			fm.Params[k] = paramValue(v, r.cfg.location())
 			continue
@@ -673,7 +667,7 @@ func paramValue(v any, loc *time.Location) any {
 // matter (nil when there is none); r reports unparsable dates.
 func (fm *frontMatter) applyDates(cfg *SiteConfig, file string, m map[string]any, r *fmReader) {
 	conf := cfg.FrontMatter
-	def := defaultFrontMatterConfig()
+	def := hugoFrontMatter
 	if conf.Date == nil {
 		conf.Date = def.Date
 	}
