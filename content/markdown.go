@@ -3,6 +3,8 @@ package content
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"net/url"
 	"strconv"
 	"strings"
@@ -116,26 +118,54 @@ type quickLinkify struct {
 }
 
 func (q quickLinkify) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
-	line, _ := block.PeekLine()
+	line, seg := block.PeekLine()
+	start := seg.Start
 	if len(line) > 0 {
 		switch line[0] {
 		case ' ', '*', '_', '~', '(': // the trigger, which linkify steps over
-			line = line[1:]
+			line, start = line[1:], start+1
 		}
 	}
 	// A URL starts with "http:", "https:", "ftp:" or "www."; an email
 	// address has an "@" within 65 bytes: at most 64 before it.
-	if !bytes.HasPrefix(line, []byte("http")) && !bytes.HasPrefix(line, []byte("ftp:")) && !bytes.HasPrefix(line, []byte("www.")) &&
-		bytes.IndexByte(line[:min(len(line), 65)], '@') < 0 {
+	if bytes.HasPrefix(line, []byte("http")) || bytes.HasPrefix(line, []byte("ftp:")) || bytes.HasPrefix(line, []byte("www.")) {
+		return q.InlineParser.Parse(parent, block, pc)
+	}
+	if at, ok := pc.Get(atKey).(*atCache); ok && !at.ahead(line, start, seg.Stop) {
+		return nil
+	}
+	if bytes.IndexByte(line[:min(len(line), 65)], '@') < 0 {
 		return nil
 	}
 	return q.InlineParser.Parse(parent, block, pc)
+}
+
+// atCache remembers where the last "@" of the line being parsed is, so that
+// a line is searched once rather than at every word.
+type atCache struct {
+	from, stop int // the part of the source searched
+	last       int // the last "@" in it, or -1
+}
+
+var atKey = parser.NewContextKey() // *atCache
+
+// ahead reports whether there is an "@" in the source from start to stop,
+// the rest of a line, whose text is line.
+func (c *atCache) ahead(line []byte, start, stop int) bool {
+	if stop != c.stop || start < c.from {
+		c.from, c.stop, c.last = start, stop, -1
+		if i := bytes.LastIndexByte(line, '@'); i >= 0 {
+			c.last = start + i
+		}
+	}
+	return c.last >= start
 }
 
 // scratch is a reusable output buffer for rendering one document.
 type scratch struct {
 	buf bytes.Buffer
 	w   *bufio.Writer // goldmark writes through a buffered writer
+	at  atCache
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -172,6 +202,8 @@ func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL, pending fun
 	pc := parser.NewContext(parser.WithIDs(newHeadingIDs(m.cfg.AutoHeadingIDType)))
 	pc.Set(baseKey, base)
 	pc.Set(resultKey, &res)
+	s.at = atCache{stop: -1}
+	pc.Set(atKey, &s.at)
 	if pending != nil {
 		pc.Set(deferredKey, pending)
 	}
@@ -311,36 +343,46 @@ func plainText(n ast.Node, src []byte) string {
 	return b.String()
 }
 
-// asciiSpace marks the ASCII white space characters.
-var asciiSpace = [utf8.RuneSelf]bool{' ': true, '\n': true, '\t': true, '\r': true, '\f': true, '\v': true}
-
 // countWords counts the words starting in s, carrying whether the previous
-// text ended inside a word.
+// text ended inside a word. A word starts where a character that is not
+// white space follows one that is. ASCII text is read eight bytes at a
+// time.
 func countWords(s []byte, inWord *bool) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	n := 0
-	in := *inWord
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			if asciiSpace[c] {
-				in = false
-			} else if !in {
-				n++
-				in = true
-			}
-			continue
+	var in uint64 // highs' top bit when inside a word
+	if *inWord {
+		in = 1 << 63
+	}
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		v := binary.LittleEndian.Uint64(s[i:])
+		if v&highs != 0 {
+			break // not ASCII: the loop below reads characters
 		}
-		r, size := utf8.DecodeRune(s[i:])
+		// Every byte is below 0x80, so adding less than 0x80 to each never
+		// carries into the next: the top bit of a byte of v+k*ones says the
+		// byte is at least 0x80-k. White space is '\t' to '\r' and ' '.
+		space := ((v + (0x80-0x09)*ones) &^ (v + (0x80-0x0e)*ones)) | ((v + (0x80-0x20)*ones) &^ (v + (0x80-0x21)*ones))
+		word := ^space & highs
+		n += bits.OnesCount64(word &^ (word<<8 | in>>56))
+		in = word & (1 << 63)
+	}
+	prev := in != 0
+	for i < len(s) {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(s[i:])
+		}
 		i += size
 		if unicode.IsSpace(r) {
-			in = false
-		} else if !in {
+			prev = false
+		} else if !prev {
 			n++
-			in = true
+			prev = true
 		}
 	}
-	*inWord = in
+	*inWord = prev
 	return n
 }
 
