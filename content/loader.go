@@ -506,7 +506,7 @@ func (b *builder) source(d *dirState, rel, name string) (s *source, body []byte)
 			Message: fmt.Sprintf("file is %.1f MB, over the %d MB limit for a page; it is left out", float64(info.Size())/(1<<20), MaxFileSize>>20)}}
 		return s, nil
 	}
-	src := make([]byte, info.Size())
+	src := make([]byte, info.Size(), info.Size()+int64(dividerGrowth)) // the body's divider is marked in place
 	_, err := io.ReadFull(f, src)
 	if err != nil {
 		s.failed = true

@@ -161,11 +161,14 @@ func (c *atCache) ahead(line []byte, start, stop int) bool {
 	return c.last >= start
 }
 
-// scratch is a reusable output buffer for rendering one document.
+// scratch holds the reusable buffers for rendering one document.
 type scratch struct {
 	buf bytes.Buffer
 	w   *bufio.Writer // goldmark writes through a buffered writer
 	at  atCache
+	// The page's Markdown with its shortcodes expanded, and its HTML with
+	// their output put back.
+	md, html []byte
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -174,13 +177,13 @@ var scratchPool = sync.Pool{New: func() any {
 	return s
 }}
 
-// maxPooledScratch keeps the odd huge page from pinning its buffer.
+// maxPooledScratch keeps the odd huge page from pinning its buffers.
 const maxPooledScratch = 1 << 20
 
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func putScratch(s *scratch) {
-	if s.buf.Cap() <= maxPooledScratch {
+	if s.buf.Cap() <= maxPooledScratch && cap(s.md) <= maxPooledScratch && cap(s.html) <= maxPooledScratch {
 		scratchPool.Put(s)
 	}
 }

@@ -116,6 +116,24 @@ func TestAnchorize(t *testing.T) {
 	}
 }
 
+func TestMarkDivider(t *testing.T) {
+	const src = "Lead.\n<!--more-->\nRest <!--more--> again."
+	const want = "Lead.\n\n\n" + dividerToken + "\n\n\nRest <!--more--> again."
+	for _, room := range []int{0, dividerGrowth - 1, dividerGrowth, 100} {
+		b := append(make([]byte, 0, len(src)+room), src...)
+		got, ok := markDivider(b)
+		if !ok || string(got) != want {
+			t.Errorf("with room for %d more bytes: %q, %v; want %q", room, got, ok, want)
+		}
+		if inPlace := &got[0] == &b[0]; inPlace != (room >= dividerGrowth) {
+			t.Errorf("with room for %d more bytes: written in place %v", room, inPlace)
+		}
+	}
+	if got, ok := markDivider([]byte("no divider")); ok || string(got) != "no divider" {
+		t.Errorf("no divider: %q, %v", got, ok)
+	}
+}
+
 func TestSummaries(t *testing.T) {
 	t.Run("divider", func(t *testing.T) {
 		src, ok := markDivider([]byte("Lead paragraph.\n<!--more-->\nRest."))

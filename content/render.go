@@ -70,7 +70,10 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 			return b.resolveRef(pp, byRef(), ref, relative)
 		},
 	}
-	exp := b.sc.Expand(body, s.bodyLine, b.shortcodePage(pp), b.shortcodeSite(s.lang), env)
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.md = slices.Grow(sc.md[:0], len(body)+len(body)/8)
+	exp := b.sc.ExpandInto(sc.md, body, s.bodyLine, b.shortcodePage(pp), b.shortcodeSite(s.lang), env)
 	for _, p := range exp.Problems {
 		sev := Error
 		if p.Warning {
@@ -78,8 +81,6 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 		}
 		rc.diags = append(rc.diags, Diagnostic{File: s.rel, Line: p.Line, Severity: sev, Message: p.Message})
 	}
-	sc := getScratch()
-	defer putScratch(sc)
 	h, res, err := b.md.renderInto(sc, exp.Markdown, base, exp.HasPlaceholder)
 	if err != nil {
 		rc.diags = append(rc.diags, Diagnostic{File: s.rel, Line: s.bodyLine, Severity: Error, Message: fmt.Sprintf("markdown: %v", err)})
@@ -89,7 +90,8 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 	if res.rawHTML || res.deferred {
 		// Raw HTML, or links that shortcodes fill in, may hold relative URLs
 		// and images anywhere: read it all.
-		h, rc.imgs = absolutizeHTML(exp.Restore(h), base)
+		sc.html = slices.Grow(sc.html[:0], exp.RestoreSize(h))
+		h, rc.imgs = absolutizeHTML(exp.RestoreInto(sc.html, h), base)
 	} else {
 		// Markdown links are absolute already; only what shortcodes wrote
 		// needs reading.
@@ -98,7 +100,8 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 			rc.imgs = append(rc.imgs, imgs...)
 			return string(abs)
 		})
-		h = exp.Restore(h)
+		sc.html = slices.Grow(sc.html[:0], exp.RestoreSize(h))
+		h = exp.RestoreInto(sc.html, h)
 	}
 	rc.words = res.words
 

@@ -19,17 +19,30 @@ const dividerToken = "BBSUMMARYDIVIDERX"
 
 var dividerParagraph = []byte("<p>" + dividerToken + "</p>\n")
 
+// markedDivider is what markDivider puts in place of the divider.
+const markedDivider = "\n\n" + dividerToken + "\n\n"
+
+// dividerGrowth is how much longer markDivider makes a source.
+const dividerGrowth = len(markedDivider) - len(summaryDivider)
+
 // markDivider replaces the first summary divider in src with dividerToken
-// and reports whether there was one.
+// and reports whether there was one. It writes in src's storage when that
+// has room for dividerGrowth more bytes.
 func markDivider(src []byte) ([]byte, bool) {
 	i := bytes.Index(src, []byte(summaryDivider))
 	if i < 0 {
 		return src, false
 	}
-	out := make([]byte, 0, len(src)+len(dividerToken)+4)
-	out = append(out, src[:i]...)
-	out = append(out, "\n\n"+dividerToken+"\n\n"...)
-	out = append(out, src[i+len(summaryDivider):]...)
+	tail := src[i+len(summaryDivider):]
+	n := len(src) + dividerGrowth
+	out := src[:cap(src)]
+	if cap(src) < n {
+		out = make([]byte, n)
+		copy(out, src[:i])
+	}
+	out = out[:n]
+	copy(out[i+len(markedDivider):], tail)
+	copy(out[i:], markedDivider)
 	return out, true
 }
 

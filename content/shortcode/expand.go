@@ -202,9 +202,13 @@ func (x *expander) build(items []item, role []uint8, closeAt []int, why map[int]
 }
 
 // renderTop renders the top-level nodes into the Markdown source: text as
-// is, {{% %}} output inline, everything else as placeholders.
-func (x *expander) renderTop(nodes []node, size int) []byte {
-	md := make([]byte, 0, size+size/8)
+// is, {{% %}} output inline, everything else as placeholders. It writes in
+// buf's storage when that is large enough for the body of size bytes.
+func (x *expander) renderTop(buf []byte, nodes []node, size int) []byte {
+	md := buf[:0]
+	if cap(md) < size+size/8 {
+		md = make([]byte, 0, size+size/8)
+	}
 	ordinal := 0
 	for i := range nodes {
 		n := &nodes[i]
@@ -404,12 +408,23 @@ func (r *Result) MapOutputs(f func(string) string) {
 // in a paragraph replaces the whole paragraph, so block output is not
 // wrapped in <p>. A placeholder lowercased into a heading's id becomes the
 // output's text, anchorized.
-func (r Result) Restore(html []byte) []byte {
+func (r Result) Restore(html []byte) []byte { return r.RestoreInto(nil, html) }
+
+// RestoreSize is the most bytes Restore(html) may return.
+func (r Result) RestoreSize(html []byte) int { return len(html) + r.size }
+
+// RestoreInto is Restore writing in buf's storage when it is large enough:
+// RestoreSize(html) bytes. The result is html itself when there is nothing
+// to restore.
+func (r Result) RestoreInto(buf, html []byte) []byte {
 	if len(r.outputs) == 0 {
 		return html
 	}
 	prefix := []byte(r.prefix)
-	out := make([]byte, 0, len(html)+r.size)
+	out := buf[:0]
+	if cap(out) < r.RestoreSize(html) {
+		out = make([]byte, 0, r.RestoreSize(html))
+	}
 	pos := 0
 	for {
 		i := bytes.Index(html[pos:], prefix)
