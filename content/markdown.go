@@ -128,7 +128,8 @@ func (q quickLinkify) Parse(parent ast.Node, block text.Reader, pc parser.Contex
 	}
 	// A URL starts with "http:", "https:", "ftp:" or "www."; an email
 	// address has an "@" within 65 bytes: at most 64 before it.
-	if bytes.HasPrefix(line, []byte("http")) || bytes.HasPrefix(line, []byte("ftp:")) || bytes.HasPrefix(line, []byte("www.")) {
+	if len(line) > 0 && (line[0] == 'h' || line[0] == 'f' || line[0] == 'w') &&
+		(bytes.HasPrefix(line, []byte("http")) || bytes.HasPrefix(line, []byte("ftp:")) || bytes.HasPrefix(line, []byte("www."))) {
 		return q.InlineParser.Parse(parent, block, pc)
 	}
 	if at, ok := pc.Get(atKey).(*atCache); ok && !at.ahead(line, start, seg.Stop) {
@@ -140,11 +141,11 @@ func (q quickLinkify) Parse(parent ast.Node, block text.Reader, pc parser.Contex
 	return q.InlineParser.Parse(parent, block, pc)
 }
 
-// atCache remembers where the last "@" of the line being parsed is, so that
-// a line is searched once rather than at every word.
+// atCache remembers where the next "@" of the line being parsed is, so
+// that a line is searched once rather than at every word.
 type atCache struct {
 	from, stop int // the part of the source searched
-	last       int // the last "@" in it, or -1
+	next       int // the first "@" in it, or stop
 }
 
 var atKey = parser.NewContextKey() // *atCache
@@ -152,13 +153,13 @@ var atKey = parser.NewContextKey() // *atCache
 // ahead reports whether there is an "@" in the source from start to stop,
 // the rest of a line, whose text is line.
 func (c *atCache) ahead(line []byte, start, stop int) bool {
-	if stop != c.stop || start < c.from {
-		c.from, c.stop, c.last = start, stop, -1
-		if i := bytes.LastIndexByte(line, '@'); i >= 0 {
-			c.last = start + i
+	if stop != c.stop || start < c.from || start > c.next {
+		c.from, c.stop, c.next = start, stop, stop
+		if i := bytes.IndexByte(line, '@'); i >= 0 {
+			c.next = start + i
 		}
 	}
-	return c.last >= start
+	return c.next < stop
 }
 
 // scratch holds the reusable buffers for rendering one document.
@@ -470,6 +471,7 @@ func (h *headingIDs) Put(value []byte) { h.used[string(value)] = true }
 func anchorize(s, kind string) string {
 	s = strings.TrimSpace(s)
 	var b strings.Builder
+	b.Grow(len(s))
 	switch kind {
 	case "blackfriday":
 		dash := false
@@ -490,8 +492,18 @@ func anchorize(s, kind string) string {
 	}
 	for _, r := range s {
 		switch {
-		case kind == "github-ascii" && r > unicode.MaxASCII:
-		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || r == '_' || r == '-':
+		case r < utf8.RuneSelf:
+			c := byte(r)
+			switch {
+			case 'A' <= c && c <= 'Z':
+				b.WriteByte(c + 'a' - 'A')
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_', c == '-':
+				b.WriteByte(c)
+			case c == ' ', '\t' <= c && c <= '\r':
+				b.WriteByte('-')
+			}
+		case kind == "github-ascii":
+		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r):
 			b.WriteRune(unicode.ToLower(r))
 		case unicode.IsSpace(r):
 			b.WriteByte('-')

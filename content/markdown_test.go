@@ -108,6 +108,10 @@ func TestAnchorize(t *testing.T) {
 		{"Résumé café", "github-ascii", "resume-cafe"},
 		{"snake_case-and-dash", "github", "snake_case-and-dash"},
 		{"Hello,  World!", "blackfriday", "hello-world"},
+		{"Tabs\tand\nNEWLINES, 42 `code` & <b>", "github", "tabs-and-newlines-42-code--b"},
+		{"ÜBER Ωmega Δ10 日本", "github", "über-ωmega-δ10-日本"},
+		{"ÜBER Ωmega Δ10 日本", "github-ascii", "uber-mega-10-"},
+		{"  Kafka---Flink  ", "github", "kafka---flink"},
 	}
 	for _, tt := range tests {
 		if got := anchorize(tt.in, tt.kind); got != tt.want {
