@@ -332,10 +332,11 @@ func (b *builder) build(ctx context.Context) (*Snapshot, error) {
 	}
 	parallel(len(toRead), func(i int) {
 		f := toRead[i]
-		s, body := b.source(f.dir, f.rel, f.name)
+		s, src := b.source(f.dir, f.rel, f.name)
 		srcs[f.index] = s
-		if body != nil {
-			b.renderEarly(s, body, now)
+		if src != nil {
+			b.renderEarly(s, src[s.bodyOffset:], now)
+			putFileBuffer(src)
 		}
 	})
 	// What changed, for patching the last snapshot instead of rebuilding
@@ -471,10 +472,11 @@ func (b *builder) dirOrder() []string {
 }
 
 // source returns the parsed file rel, reading it again only when its size or
-// modification time changed; body is the page body when the file was read,
-// else nil. It reads b.sources but does not write it, so it may run in
-// parallel.
-func (b *builder) source(d *dirState, rel, name string) (s *source, body []byte) {
+// modification time changed; src is the file when it was read, else nil.
+// src is a file buffer: what is kept of it must be copied before
+// putFileBuffer. source reads b.sources but does not write it, so it may
+// run in parallel.
+func (b *builder) source(d *dirState, rel, name string) (s *source, src []byte) {
 	abs := filepath.Join(b.siteDir, filepath.FromSlash(rel))
 	f, statErr := os.Open(abs)
 	var info os.FileInfo
@@ -506,9 +508,10 @@ func (b *builder) source(d *dirState, rel, name string) (s *source, body []byte)
 			Message: fmt.Sprintf("file is %.1f MB, over the %d MB limit for a page; it is left out", float64(info.Size())/(1<<20), MaxFileSize>>20)}}
 		return s, nil
 	}
-	src := make([]byte, info.Size(), info.Size()+int64(dividerGrowth)) // the body's divider is marked in place
+	src = getFileBuffer(int(info.Size()))
 	_, err := io.ReadFull(f, src)
 	if err != nil {
+		putFileBuffer(src)
 		s.failed = true
 		s.diags = []Diagnostic{{File: rel, Severity: Error, Message: fmt.Sprintf("cannot read: %v", unwrapPathError(err))}}
 		return s, nil
@@ -516,12 +519,34 @@ func (b *builder) source(d *dirState, rel, name string) (s *source, body []byte)
 	fm, body, bodyLine, diags, err := parseFrontMatter(b.cfg, rel, src)
 	s.diags = diags
 	if err != nil {
+		putFileBuffer(src)
 		s.failed = true
 		s.diags = append(s.diags, diagnosticOf(rel, err))
 		return s, nil
 	}
 	s.fm, s.bodyOffset, s.bodyLine = fm, len(src)-len(body), bodyLine
-	return s, body
+	return s, src
+}
+
+// fileBuffers hold content files between reading and rendering. Nothing
+// made of a file keeps pointing into it: front matter values, diagnostics
+// and the rendered page are copies, so the buffer is reused for the next
+// file.
+var fileBuffers sync.Pool // of *[]byte
+
+// getFileBuffer returns a buffer of n bytes with room for dividerGrowth
+// more, so the body's summary divider is marked in place.
+func getFileBuffer(n int) []byte {
+	if p, ok := fileBuffers.Get().(*[]byte); ok && cap(*p) >= n+dividerGrowth {
+		return (*p)[:n]
+	}
+	return make([]byte, n, n+dividerGrowth)
+}
+
+func putFileBuffer(b []byte) {
+	if cap(b) <= maxPooledScratch {
+		fileBuffers.Put(&b)
+	}
 }
 
 // renderEarly places and renders a page just read, while its body is in

@@ -677,3 +677,48 @@ contentDir = "content/es"
 		}
 	}
 }
+
+// TestPagesKeepNothingOfFileBuffers loads sites in YAML, TOML and JSON, then
+// overwrites every pooled file buffer: no page may change, since files are
+// read into reused buffers.
+func TestPagesKeepNothingOfFileBuffers(t *testing.T) {
+	dir := writeSite(t, map[string]string{
+		"hugo.toml": "baseURL = 'https://blog.example/'\ntitle = 'T'\n",
+		"content/posts/yaml/index.md": "---\ntitle: \"YAML «post»\"\ndate: 2024-05-01\ntags: [kafka, flink]\nparams:\n  note: kept\naliases: [/old/yaml/]\nimages: [lead.jpg]\n---\n" +
+			"Lead with a [link](other/) and ![the alt](lead.jpg \"a title\").\n\n<!--more-->\n\n## A heading\n\n{{< x user=\"someone\" id=\"123\" >}}\n",
+		"content/posts/yaml/lead.jpg": "not really a JPEG",
+		"content/posts/toml.md": "+++\ntitle = 'TOML post'\ndate = 2024-05-02T10:00:00Z\ncategories = ['talks']\ndescription = 'Said in TOML'\n[params]\nmood = 'calm'\n+++\nBody of the TOML post, with jo@example.com and https://kafka.apache.org.\n",
+		"content/posts/json.md": "{\n\"title\": \"JSON post\",\n\"date\": \"2024-05-03\",\n\"summary\": \"A *summary* in front matter\",\n\"slug\": \"from-json\"\n}\nThe JSON body --- with a dash.\n",
+	})
+	describe := func(snap *Snapshot) string {
+		var b strings.Builder
+		for _, p := range snap.RegularPages() {
+			fmt.Fprintf(&b, "%s|%s|%s|%s|%v|%v|%v|%v|%s|%s|%s|%v|%v\n", p.File, p.Title, p.Description, p.Slug, p.Date, p.Taxonomies,
+				p.Params, p.Aliases, p.Summary, p.SummaryText, p.Content(), p.Images(), p.Resources)
+		}
+		return b.String()
+	}
+	snap := load(t, Options{SiteDir: dir})
+	if n := len(snap.RegularPages()); n != 3 {
+		t.Fatalf("%d pages, want 3", n)
+	}
+	before := describe(snap)
+	var held []*[]byte
+	for {
+		p, ok := fileBuffers.Get().(*[]byte)
+		if !ok {
+			break
+		}
+		b := (*p)[:cap(*p)]
+		for i := range b {
+			b[i] = '#'
+		}
+		held = append(held, p)
+	}
+	if len(held) == 0 {
+		t.Log("no file buffer was pooled; nothing was overwritten")
+	}
+	if after := describe(snap); after != before {
+		t.Errorf("pages changed when file buffers were reused:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
