@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ var (
 	baseKey     = parser.NewContextKey()
 	resultKey   = parser.NewContextKey()
 	deferredKey = parser.NewContextKey() // func([]byte) bool: URL awaits shortcode output
+	scratchKey  = parser.NewContextKey() // *scratch: the render's buffers
 )
 
 func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
@@ -132,7 +134,7 @@ func (q quickLinkify) Parse(parent ast.Node, block text.Reader, pc parser.Contex
 		(bytes.HasPrefix(line, []byte("http")) || bytes.HasPrefix(line, []byte("ftp:")) || bytes.HasPrefix(line, []byte("www."))) {
 		return q.InlineParser.Parse(parent, block, pc)
 	}
-	if at, ok := pc.Get(atKey).(*atCache); ok && !at.ahead(line, start, seg.Stop) {
+	if s, ok := pc.Get(scratchKey).(*scratch); ok && !s.at.ahead(line, start, seg.Stop) {
 		return nil
 	}
 	if bytes.IndexByte(line[:min(len(line), 65)], '@') < 0 {
@@ -147,8 +149,6 @@ type atCache struct {
 	from, stop int // the part of the source searched
 	next       int // the first "@" in it, or stop
 }
-
-var atKey = parser.NewContextKey() // *atCache
 
 // ahead reports whether there is an "@" in the source from start to stop,
 // the rest of a line, whose text is line.
@@ -170,6 +170,8 @@ type scratch struct {
 	// The page's Markdown with its shortcodes expanded, and its HTML with
 	// their output put back.
 	md, html []byte
+	imgs     []imageRef // the images found
+	urls     []byte     // link and image URLs made absolute, end to end
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -184,7 +186,9 @@ const maxPooledScratch = 1 << 20
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
 func putScratch(s *scratch) {
-	if s.buf.Cap() <= maxPooledScratch && cap(s.md) <= maxPooledScratch && cap(s.html) <= maxPooledScratch {
+	if s.buf.Cap() <= maxPooledScratch && cap(s.md) <= maxPooledScratch && cap(s.html) <= maxPooledScratch &&
+		cap(s.imgs) <= maxPooledScratch/64 && cap(s.urls) <= maxPooledScratch {
+		clear(s.imgs[:cap(s.imgs)]) // let their strings go
 		scratchPool.Put(s)
 	}
 }
@@ -195,19 +199,23 @@ func (m *markdown) render(src []byte, base *url.URL) ([]byte, markdownResult, er
 	s := getScratch()
 	defer putScratch(s)
 	h, res, err := m.renderInto(s, src, base, nil)
+	res.images = slices.Clone(res.images)
 	return bytes.Clone(h), res, err
 }
 
-// renderInto is render writing into s: the HTML returned is s's buffer and
-// must be copied before s is reused. URLs for which pending reports true are
-// left as written: shortcode output fills them in after rendering.
+// renderInto is render writing into s: the HTML returned and the images
+// found are s's buffers and must be copied before s is reused. URLs for
+// which pending reports true are left as written: shortcode output fills
+// them in after rendering.
 func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL, pending func([]byte) bool) ([]byte, markdownResult, error) {
-	var res markdownResult
+	res := markdownResult{images: s.imgs[:0]}
+	defer func() { s.imgs = res.images[:0] }() // keep what the slice grew to
 	pc := parser.NewContext(parser.WithIDs(newHeadingIDs(m.cfg.AutoHeadingIDType)))
 	pc.Set(baseKey, base)
 	pc.Set(resultKey, &res)
 	s.at = atCache{stop: -1}
-	pc.Set(atKey, &s.at)
+	s.urls = s.urls[:0]
+	pc.Set(scratchKey, s)
 	if pending != nil {
 		pc.Set(deferredKey, pending)
 	}
@@ -232,6 +240,10 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 	folder := folderOf(base)
 	res, _ := pc.Get(resultKey).(*markdownResult)
 	pending, _ := pc.Get(deferredKey).(func([]byte) bool)
+	var urls *[]byte
+	if s, ok := pc.Get(scratchKey).(*scratch); ok {
+		urls = &s.urls
+	}
 	resolve := func(dest []byte) []byte {
 		if pending != nil && pending(dest) {
 			if res != nil {
@@ -239,7 +251,7 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 			}
 			return dest
 		}
-		return absolute(base, folder, dest)
+		return absoluteInto(urls, base, folder, dest)
 	}
 	src := reader.Source()
 	inWord := false
@@ -285,6 +297,12 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 // folder is base as a string when base is a folder URL ("…/posts/a/") that
 // plain names can be appended to, else empty; see folderOf.
 func absolute(base *url.URL, folder string, dest []byte) []byte {
+	return absoluteInto(nil, base, folder, dest)
+}
+
+// absoluteInto is absolute appending the URLs it makes by joining to *buf,
+// when buf is not nil, rather than allocating each.
+func absoluteInto(buf *[]byte, base *url.URL, folder string, dest []byte) []byte {
 	if base == nil || len(dest) == 0 || dest[0] == '#' {
 		return dest
 	}
@@ -292,7 +310,12 @@ func absolute(base *url.URL, folder string, dest []byte) []byte {
 		return dest
 	}
 	if folder != "" && isPlainName(dest) {
-		return append([]byte(folder), dest...)
+		if buf == nil {
+			return append([]byte(folder), dest...)
+		}
+		start := len(*buf)
+		*buf = append(append(*buf, folder...), dest...)
+		return (*buf)[start:len(*buf):len(*buf)]
 	}
 	u, err := url.Parse(string(dest))
 	if err != nil || u.IsAbs() {

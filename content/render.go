@@ -135,7 +135,8 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 		// The page holds the HTML now; keep one copy only.
 		rc.html, rc.summ, rc.imgs = packedHTML{}, nil, nil
 	} else {
-		rc.summ = bytes.Clone(rc.summ) // it may point into the scratch buffer
+		// They may point into the scratch buffers.
+		rc.summ, rc.imgs = bytes.Clone(rc.summ), slices.Clone(rc.imgs)
 	}
 	return rc, usesRefs
 }
