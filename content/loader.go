@@ -478,7 +478,7 @@ func (b *builder) dirOrder() []string {
 // run in parallel.
 func (b *builder) source(d *dirState, rel, name string) (s *source, src []byte) {
 	abs := filepath.Join(b.siteDir, filepath.FromSlash(rel))
-	f, statErr := os.Open(abs)
+	f, statErr := openFile(abs)
 	var info os.FileInfo
 	if statErr == nil {
 		defer f.Close()
