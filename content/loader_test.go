@@ -687,8 +687,8 @@ func TestPagesKeepNothingOfFileBuffers(t *testing.T) {
 		"content/posts/yaml/index.md": "---\ntitle: \"YAML «post»\"\ndate: 2024-05-01\ntags: [kafka, flink]\nparams:\n  note: kept\naliases: [/old/yaml/]\nimages: [lead.jpg]\n---\n" +
 			"Lead with a [link](other/) and ![the alt](lead.jpg \"a title\").\n\n<!--more-->\n\n## A heading\n\n{{< x user=\"someone\" id=\"123\" >}}\n",
 		"content/posts/yaml/lead.jpg": "not really a JPEG",
-		"content/posts/toml.md": "+++\ntitle = 'TOML post'\ndate = 2024-05-02T10:00:00Z\ncategories = ['talks']\ndescription = 'Said in TOML'\n[params]\nmood = 'calm'\n+++\nBody of the TOML post, with jo@example.com and https://kafka.apache.org.\n",
-		"content/posts/json.md": "{\n\"title\": \"JSON post\",\n\"date\": \"2024-05-03\",\n\"summary\": \"A *summary* in front matter\",\n\"slug\": \"from-json\"\n}\nThe JSON body --- with a dash.\n",
+		"content/posts/toml.md":       "+++\ntitle = 'TOML post'\ndate = 2024-05-02T10:00:00Z\ncategories = ['talks']\ndescription = 'Said in TOML'\n[params]\nmood = 'calm'\n+++\nBody of the TOML post, with jo@example.com and https://kafka.apache.org.\n",
+		"content/posts/json.md":       "{\n\"title\": \"JSON post\",\n\"date\": \"2024-05-03\",\n\"summary\": \"A *summary* in front matter\",\n\"slug\": \"from-json\"\n}\nThe JSON body --- with a dash.\n",
 	})
 	describe := func(snap *Snapshot) string {
 		var b strings.Builder
