@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -37,6 +38,8 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	out := bufio.NewWriter(stdout) // a line a page: one write each would be thousands of system calls
+	stdout = out
 	byFile := map[string][]content.Diagnostic{}
 	var files []string
 	for _, d := range snap.Diagnostics {
@@ -74,6 +77,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	fmt.Fprintf(stdout, "\n%d pages, %d warnings, %d errors\n", len(pages), warnings, errs)
+	if err := out.Flush(); err != nil {
+		return err
+	}
 	if errs > 0 {
 		return errCheckFailed
 	}
