@@ -1,7 +1,6 @@
 package content
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"math/bits"
@@ -164,8 +163,7 @@ func (c *atCache) ahead(line []byte, start, stop int) bool {
 
 // scratch holds the reusable buffers for rendering one document.
 type scratch struct {
-	buf bytes.Buffer
-	w   *bufio.Writer // goldmark writes through a buffered writer
+	buf htmlBuffer
 	at  atCache
 	// The page's Markdown with its shortcodes expanded, and its HTML with
 	// their output put back.
@@ -174,11 +172,19 @@ type scratch struct {
 	urls     []byte     // link and image URLs made absolute, end to end
 }
 
-var scratchPool = sync.Pool{New: func() any {
-	s := &scratch{}
-	s.w = bufio.NewWriter(&s.buf)
-	return s
-}}
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// htmlBuffer is a bytes.Buffer that goldmark writes to directly: it wraps
+// any writer that is not a util.BufWriter in a bufio.Writer, copying every
+// byte twice.
+type htmlBuffer struct {
+	bytes.Buffer
+}
+
+var _ util.BufWriter = (*htmlBuffer)(nil)
+
+func (*htmlBuffer) Buffered() int { return 0 }
+func (*htmlBuffer) Flush() error  { return nil }
 
 // maxPooledScratch keeps the odd huge page from pinning its buffers.
 const maxPooledScratch = 1 << 20
@@ -221,11 +227,7 @@ func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL, pending fun
 	}
 	s.buf.Reset()
 	s.buf.Grow(len(src) * 3 / 2)
-	s.w.Reset(&s.buf)
-	if err := m.md.Convert(src, s.w, parser.WithContext(pc)); err != nil {
-		return nil, res, err
-	}
-	if err := s.w.Flush(); err != nil {
+	if err := m.md.Convert(src, &s.buf, parser.WithContext(pc)); err != nil {
 		return nil, res, err
 	}
 	return s.buf.Bytes(), res, nil
