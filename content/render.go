@@ -98,6 +98,9 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 		exp.MapOutputs(func(out string) string {
 			abs, imgs := absolutizeHTML([]byte(out), base)
 			rc.imgs = append(rc.imgs, imgs...)
+			if string(abs) == out {
+				return out
+			}
 			return string(abs)
 		})
 		sc.html = slices.Grow(sc.html[:0], exp.RestoreSize(h))
@@ -195,8 +198,11 @@ func (b *builder) shortcodePage(pp *placedPage) *shortcode.Page {
 	if len(pp.sections) > 0 {
 		p.Section = pp.sections[0]
 	}
-	for _, r := range s.dir.resources {
-		p.Resources = append(p.Resources, r.Name)
+	if len(s.dir.resources) > 0 {
+		p.Resources = make([]string, len(s.dir.resources))
+		for i, r := range s.dir.resources {
+			p.Resources[i] = r.Name
+		}
 	}
 	return p
 }
