@@ -165,6 +165,7 @@ func (c *atCache) ahead(line []byte, start, stop int) bool {
 type scratch struct {
 	buf htmlBuffer
 	at  atCache
+	ids headingIDs
 	// The page's Markdown with its shortcodes expanded, and its HTML with
 	// their output put back.
 	md, html []byte
@@ -216,7 +217,8 @@ func (m *markdown) render(src []byte, base *url.URL) ([]byte, markdownResult, er
 func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL, pending func([]byte) bool) ([]byte, markdownResult, error) {
 	res := markdownResult{images: s.imgs[:0]}
 	defer func() { s.imgs = res.images[:0] }() // keep what the slice grew to
-	pc := parser.NewContext(parser.WithIDs(newHeadingIDs(m.cfg.AutoHeadingIDType)))
+	s.ids.reset(m.cfg.AutoHeadingIDType)
+	pc := parser.NewContext(parser.WithIDs(&s.ids))
 	pc.Set(baseKey, base)
 	pc.Set(resultKey, &res)
 	s.at = atCache{stop: -1}
@@ -470,8 +472,13 @@ type headingIDs struct {
 	used map[string]bool
 }
 
-func newHeadingIDs(kind string) *headingIDs {
-	return &headingIDs{kind: kind, used: map[string]bool{}}
+// reset readies h for a new document, keeping its map's room.
+func (h *headingIDs) reset(kind string) {
+	h.kind = kind
+	if h.used == nil {
+		h.used = map[string]bool{}
+	}
+	clear(h.used)
 }
 
 func (h *headingIDs) Generate(value []byte, _ ast.NodeKind) []byte {
