@@ -393,28 +393,32 @@ func (b *builder) absDir(rel string) string {
 }
 
 // pageHash digests everything a reader of p sees; content is the digest of
-// its rendered HTML.
+// its rendered HTML. The fields are written to the digest as one buffer,
+// each followed by a zero byte.
 func pageHash(p *Page, content [32]byte) string {
-	h := sha256.New()
+	buf := make([]byte, 0, 512)
 	str := func(ss ...string) {
 		for _, s := range ss {
-			h.Write([]byte(s))
-			h.Write([]byte{0})
+			buf = append(append(buf, s...), 0)
 		}
 	}
-	str(p.Title, p.Description, p.RelPermalink, p.Date.UTC().Format(time.RFC3339Nano), p.Lastmod.UTC().Format(time.RFC3339Nano),
-		p.ContentWarning, p.ObjectType, strconv.FormatBool(p.Federate), strconv.FormatBool(p.Sensitive), strconv.FormatBool(p.Pinned))
+	str(p.Title, p.Description, p.RelPermalink)
+	buf = append(p.Date.UTC().AppendFormat(buf, time.RFC3339Nano), 0)
+	buf = append(p.Lastmod.UTC().AppendFormat(buf, time.RFC3339Nano), 0)
+	str(p.ContentWarning, p.ObjectType, strconv.FormatBool(p.Federate), strconv.FormatBool(p.Sensitive), strconv.FormatBool(p.Pinned))
 	for _, k := range sortedMapKeys(p.Taxonomies) {
 		str(k)
 		str(p.Taxonomies[k]...)
 	}
 	str(p.Authors...)
-	h.Write(content[:])
+	buf = append(buf, content[:]...)
 	for _, img := range p.images {
-		str(img.url, img.alt, img.title, strconv.Itoa(int(img.res)))
+		str(img.url, img.alt, img.title)
+		buf = append(strconv.AppendInt(buf, int64(img.res), 10), 0)
 	}
 	for _, r := range p.Resources {
 		str(r.Name)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:16])
 }
