@@ -95,6 +95,7 @@ type GoldmarkConfig struct {
 	Table                              bool
 	Strikethrough                      bool
 	Linkify                            bool
+	LinkifyProtocol                    string // "https" (default) or "http": given to linkified www. addresses
 	TaskList                           bool
 	AutoHeadingID                      bool
 	AutoHeadingIDType                  string // "github" (default), "github-ascii" or "blackfriday"
@@ -139,6 +140,7 @@ func defaultSiteConfig() *SiteConfig {
 			Table:                              true,
 			Strikethrough:                      true,
 			Linkify:                            true,
+			LinkifyProtocol:                    "https",
 			TaskList:                           true,
 			AutoHeadingID:                      true,
 			AutoHeadingIDType:                  "github",
@@ -893,6 +895,16 @@ func (l *configLoader) decodeMarkup(cfg *SiteConfig) {
 	l.boolean(&g.Table, at("extensions", "table")...)
 	l.boolean(&g.Strikethrough, at("extensions", "strikethrough")...)
 	l.boolean(&g.Linkify, at("extensions", "linkify")...)
+	protoKeys := at("extensions", "linkifyprotocol")
+	var proto string
+	if l.str(&proto, protoKeys...) {
+		switch proto {
+		case "http", "https":
+			g.LinkifyProtocol = proto
+		default:
+			l.report(Error, protoKeys, "%s %q: want https or http", displayKey(protoKeys), proto)
+		}
+	}
 	l.boolean(&g.TaskList, at("extensions", "tasklist")...)
 
 	l.boolean(&g.AutoHeadingID, at("parser", "autoheadingid")...)

@@ -84,6 +84,7 @@ func TestLoadConfig(t *testing.T) {
 				sameValue(t, "Goldmark.Table", c.Goldmark.Table, false)
 				sameValue(t, "Goldmark.AutoHeadingID", c.Goldmark.AutoHeadingID, false)
 				sameValue(t, "Goldmark.Strikethrough", c.Goldmark.Strikethrough, true)
+				sameValue(t, "Goldmark.LinkifyProtocol", c.Goldmark.LinkifyProtocol, "http")
 				sameValue(t, "Highlight.CodeFences", c.Highlight.CodeFences, false)
 				sameValue(t, "Highlight.GuessSyntax", c.Highlight.GuessSyntax, true)
 			},
@@ -284,9 +285,12 @@ baseURL = "example.org"
 paginate = 0
 [markup.goldmark.parser]
 autoHeadingIDType = "gitlab"
+[markup.goldmark.extensions]
+linkifyProtocol = "ftp"
 `},
 			want: []Diagnostic{
 				{File: "hugo.toml", Line: 2, Severity: Error},
+				{File: "hugo.toml", Line: 7, Severity: Error},
 				{File: "hugo.toml", Line: 5, Severity: Error},
 				{File: "hugo.toml", Line: 3, Severity: Error},
 			},
@@ -294,6 +298,7 @@ autoHeadingIDType = "gitlab"
 				sameValue(t, "BaseURL", c.BaseURL, "")
 				sameValue(t, "Paginate", c.Paginate, 10)
 				sameValue(t, "AutoHeadingIDType", c.Goldmark.AutoHeadingIDType, "github")
+				sameValue(t, "LinkifyProtocol", c.Goldmark.LinkifyProtocol, "https")
 			},
 		},
 		{

@@ -69,7 +69,7 @@ func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
 	}
 
 	parserOpts := []parser.Option{
-		parser.WithASTTransformers(util.Prioritized(linkTransformer{}, 100)),
+		parser.WithASTTransformers(util.Prioritized(linkTransformer{linkifyProtocol: []byte(cfg.LinkifyProtocol)}, 100)),
 	}
 	if cfg.Linkify {
 		// What extension.Linkify registers, behind a quicker first look.
@@ -236,10 +236,13 @@ func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL, pending fun
 }
 
 // linkTransformer makes link and image destinations absolute, collects the
-// images with their alt text, and counts words.
-type linkTransformer struct{}
+// images with their alt text, and counts words. Linkified www. addresses
+// get linkifyProtocol, as in Hugo, when it is set.
+type linkTransformer struct {
+	linkifyProtocol []byte
+}
 
-func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+func (t linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	base, _ := pc.Get(baseKey).(*url.URL)
 	folder := folderOf(base)
 	res, _ := pc.Get(resultKey).(*markdownResult)
@@ -266,6 +269,10 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 		switch n := n.(type) {
 		case *ast.Link:
 			n.Destination = resolve(n.Destination)
+		case *ast.AutoLink:
+			if n.Protocol != nil && len(t.linkifyProtocol) > 0 { // linkify gives "www." addresses "http"
+				n.Protocol = t.linkifyProtocol
+			}
 		case *ast.Image:
 			if res != nil {
 				res.images = append(res.images, imageRef{

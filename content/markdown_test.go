@@ -16,7 +16,7 @@ import (
 func hugoGoldmark() GoldmarkConfig {
 	return GoldmarkConfig{
 		Typographer: true, Footnote: true, DefinitionList: true, Table: true,
-		Strikethrough: true, Linkify: true, TaskList: true, AutoHeadingID: true,
+		Strikethrough: true, Linkify: true, LinkifyProtocol: "https", TaskList: true, AutoHeadingID: true,
 		AutoHeadingIDType: "github",
 	}
 }
@@ -43,6 +43,8 @@ func TestMarkdownRender(t *testing.T) {
 		{name: "footnote", src: "Text[^1].\n\n[^1]: The note.", want: []string{`class="footnotes"`, "The note."}},
 		{name: "definition list", src: "Term\n: Definition", want: []string{"<dl>", "<dt>Term</dt>", "<dd>Definition</dd>"}},
 		{name: "linkify", src: "See https://kafka.apache.org now", want: []string{`<a href="https://kafka.apache.org">`}},
+		{name: "linkify www gets https", src: "See www.example.com and http://plain.example", want: []string{`<a href="https://www.example.com">www.example.com</a>`, `<a href="http://plain.example">`}},
+		{name: "linkify protocol http", cfg: func(c *GoldmarkConfig) { c.LinkifyProtocol = "http" }, src: "See www.example.com", want: []string{`<a href="http://www.example.com">`}},
 		{name: "relative image absolute", src: "![Roadmap](keynote-1.jpg)", want: []string{`src="https://blog.example/posts/kafka/keynote-1.jpg"`, `alt="Roadmap"`}},
 		{name: "root-relative link absolute", src: "[about](/about/)", want: []string{`href="https://blog.example/about/"`}},
 		{name: "parent link absolute", src: "[up](../other/)", want: []string{`href="https://blog.example/posts/other/"`}},
