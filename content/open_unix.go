@@ -9,8 +9,8 @@ import (
 
 // openFile opens a content file for reading. os.Open would offer the file
 // to the network poller, which takes four fcntl calls and an epoll_ctl that
-// fails for every regular file; a 10,000-page site is read with 50,000
-// fewer system calls without them.
+// fails for every regular file; a 10,000-page site is read with about
+// 50,000 fewer system calls without them.
 func openFile(name string) (*os.File, error) {
 	for {
 		fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
