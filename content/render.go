@@ -72,7 +72,7 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 	}
 	sc := getScratch()
 	defer putScratch(sc)
-	sc.md = slices.Grow(sc.md[:0], len(body)+len(body)/8)
+	sc.md = slices.Grow(sc.md[:0], shortcode.ExpandSize(body))
 	exp := b.sc.ExpandInto(sc.md, body, s.bodyLine, b.shortcodePage(pp), b.shortcodeSite(s.lang), env)
 	for _, p := range exp.Problems {
 		sev := Error
@@ -87,14 +87,12 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 		return rc, usesRefs
 	}
 	rc.imgs = res.images
-	if res.rawHTML || res.deferred {
-		// Raw HTML, or links that shortcodes fill in, may hold relative URLs
-		// and images anywhere: read it all.
-		sc.html = slices.Grow(sc.html[:0], exp.RestoreSize(h))
-		h, rc.imgs = absolutizeHTML(exp.RestoreInto(sc.html, h), base)
-	} else {
-		// Markdown links are absolute already; only what shortcodes wrote
-		// needs reading.
+	// Raw HTML, or links that shortcodes fill in, may hold relative URLs
+	// and images anywhere: then the whole page is read once restored.
+	// Otherwise Markdown links are absolute already; only what shortcodes
+	// wrote needs reading.
+	readAll := res.rawHTML || res.deferred
+	if !readAll {
 		exp.MapOutputs(func(out string) string {
 			abs, imgs := absolutizeHTML([]byte(out), base)
 			rc.imgs = append(rc.imgs, imgs...)
@@ -103,8 +101,11 @@ func (b *builder) render(pp *placedPage, byRef func() map[string]*placedPage, bo
 			}
 			return string(abs)
 		})
-		sc.html = slices.Grow(sc.html[:0], exp.RestoreSize(h))
-		h = exp.RestoreInto(sc.html, h)
+	}
+	sc.html = slices.Grow(sc.html[:0], exp.RestoreSize(h))
+	h = exp.RestoreInto(sc.html, h)
+	if readAll {
+		h, rc.imgs = absolutizeHTML(h, base)
 	}
 	rc.words = res.words
 

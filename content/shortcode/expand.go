@@ -203,11 +203,11 @@ func (x *expander) build(items []item, role []uint8, closeAt []int, why map[int]
 
 // renderTop renders the top-level nodes into the Markdown source: text as
 // is, {{% %}} output inline, everything else as placeholders. It writes in
-// buf's storage when that is large enough for the body of size bytes.
+// buf's storage when that holds size bytes.
 func (x *expander) renderTop(buf []byte, nodes []node, size int) []byte {
 	md := buf[:0]
-	if cap(md) < size+size/8 {
-		md = make([]byte, 0, size+size/8)
+	if cap(md) < size {
+		md = make([]byte, 0, size)
 	}
 	ordinal := 0
 	for i := range nodes {

@@ -113,8 +113,8 @@ func (e *Engine) Expand(body []byte, firstLine int, page *Page, site *Site, env 
 }
 
 // ExpandInto is Expand writing the expanded Markdown in buf's storage when
-// it is large enough, so that a caller can reuse one buffer: 9/8 of the
-// body's length is, unless {{% %}} calls write more than an eighth.
+// it is large enough, so that a caller can reuse one buffer: ExpandSize(body)
+// is, unless {{% %}} calls write more than that.
 func (e *Engine) ExpandInto(buf, body []byte, firstLine int, page *Page, site *Site, env Env) (res Result) {
 	if firstLine < 1 {
 		firstLine = 1
@@ -145,7 +145,7 @@ func (e *Engine) ExpandInto(buf, body []byte, firstLine int, page *Page, site *S
 		seqLeft: maxSeqPage,
 	}
 	nodes := x.parse(lex(body, firstLine))
-	md := x.renderTop(buf, nodes, len(body))
+	md := x.renderTop(buf, nodes, ExpandSize(body))
 	sortProblems(x.problems)
 	return Result{
 		Markdown: md,
@@ -156,6 +156,10 @@ func (e *Engine) ExpandInto(buf, body []byte, firstLine int, page *Page, site *S
 		size:     x.outputSize,
 	}
 }
+
+// ExpandSize is the room ExpandInto makes for the Markdown of body: an
+// eighth more than the body, for what {{% %}} calls add.
+func ExpandSize(body []byte) int { return len(body) + len(body)/8 }
 
 // placeholderPrefix returns a prefix for placeholder tokens that appears in
 // body in neither upper nor lower case, so that Restore only ever finds the
