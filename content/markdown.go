@@ -28,6 +28,9 @@ import (
 type markdown struct {
 	cfg GoldmarkConfig
 	md  goldmark.Markdown
+	// unlinked is md's parser without linkify, when md has it: see
+	// mayLinkify.
+	unlinked parser.Parser
 }
 
 // markdownResult is what rendering one document found besides its HTML.
@@ -71,15 +74,17 @@ func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
 	parserOpts := []parser.Option{
 		parser.WithASTTransformers(util.Prioritized(linkTransformer{linkifyProtocol: []byte(cfg.LinkifyProtocol)}, 100)),
 	}
-	if cfg.Linkify {
-		// What extension.Linkify registers, behind a quicker first look.
-		parserOpts = append(parserOpts, parser.WithInlineParsers(util.Prioritized(quickLinkify{extension.NewLinkifyParser()}, 999)))
-	}
 	if cfg.AutoHeadingID {
 		parserOpts = append(parserOpts, parser.WithAutoHeadingID())
 	}
 	if cfg.AttributeTitle || cfg.AttributeBlock {
 		parserOpts = append(parserOpts, parser.WithAttribute())
+	}
+	var unlinked parser.Parser
+	if cfg.Linkify {
+		unlinked = goldmark.New(goldmark.WithExtensions(exts...), goldmark.WithParserOptions(parserOpts...)).Parser()
+		// What extension.Linkify registers, behind a quicker first look.
+		parserOpts = append(parserOpts, parser.WithInlineParsers(util.Prioritized(quickLinkify{extension.NewLinkifyParser()}, 999)))
 	}
 
 	rendererOpts := []renderer.Option{
@@ -100,7 +105,8 @@ func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
 		rendererOpts = append(rendererOpts, renderer.WithNodeRenderers(util.Prioritized(newURLRenderer(htmlOpts...), 100)))
 	}
 	return &markdown{
-		cfg: cfg,
+		cfg:      cfg,
+		unlinked: unlinked,
 		md: goldmark.New(
 			goldmark.WithExtensions(exts...),
 			goldmark.WithParserOptions(parserOpts...),
@@ -109,63 +115,12 @@ func newMarkdown(cfg GoldmarkConfig, hl *highlighter) *markdown {
 	}
 }
 
-// quickLinkify is goldmark's linkify parser, which goldmark asks at every
-// space in a paragraph, answering the common case itself: no link or email
-// address can start here. It hands the rest to the linkify parser, so what
-// is linked does not change; it spares checking every word of a post for an
-// email address (about 5% of loading a site).
-type quickLinkify struct {
-	parser.InlineParser
-}
-
-func (q quickLinkify) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
-	line, seg := block.PeekLine()
-	start := seg.Start
-	if len(line) > 0 {
-		switch line[0] {
-		case ' ', '*', '_', '~', '(': // the trigger, which linkify steps over
-			line, start = line[1:], start+1
-		}
-	}
-	// A URL starts with "http:", "https:", "ftp:" or "www."; an email
-	// address has an "@" within 65 bytes: at most 64 before it.
-	if len(line) > 0 && (line[0] == 'h' || line[0] == 'f' || line[0] == 'w') &&
-		(bytes.HasPrefix(line, []byte("http")) || bytes.HasPrefix(line, []byte("ftp:")) || bytes.HasPrefix(line, []byte("www."))) {
-		return q.InlineParser.Parse(parent, block, pc)
-	}
-	if s, ok := pc.Get(scratchKey).(*scratch); ok && !s.at.ahead(line, start, seg.Stop) {
-		return nil
-	}
-	if bytes.IndexByte(line[:min(len(line), 65)], '@') < 0 {
-		return nil
-	}
-	return q.InlineParser.Parse(parent, block, pc)
-}
-
-// atCache remembers where the next "@" of the line being parsed is, so
-// that a line is searched once rather than at every word.
-type atCache struct {
-	from, stop int // the part of the source searched
-	next       int // the first "@" in it, or stop
-}
-
-// ahead reports whether there is an "@" in the source from start to stop,
-// the rest of a line, whose text is line.
-func (c *atCache) ahead(line []byte, start, stop int) bool {
-	if stop != c.stop || start < c.from || start > c.next {
-		c.from, c.stop, c.next = start, stop, stop
-		if i := bytes.IndexByte(line, '@'); i >= 0 {
-			c.next = start + i
-		}
-	}
-	return c.next < stop
-}
-
 // scratch holds the reusable buffers for rendering one document.
 type scratch struct {
-	buf htmlBuffer
-	at  atCache
-	ids headingIDs
+	buf     htmlBuffer
+	at      atCache
+	ids     headingIDs
+	linkify linkifyState
 	// The page's Markdown with its shortcodes expanded, and its HTML with
 	// their output put back.
 	md, html []byte
@@ -213,26 +168,42 @@ func (m *markdown) render(src []byte, base *url.URL) ([]byte, markdownResult, er
 // renderInto is render writing into s: the HTML returned and the images
 // found are s's buffers and must be copied before s is reused. URLs for
 // which pending reports true are left as written: shortcode output fills
-// them in after rendering.
+// them in after rendering. With linkify on, src is parsed without it first,
+// and again with it only when mayLinkify says it could find an address.
 func (m *markdown) renderInto(s *scratch, src []byte, base *url.URL, pending func([]byte) bool) ([]byte, markdownResult, error) {
 	res := markdownResult{images: s.imgs[:0]}
 	defer func() { s.imgs = res.images[:0] }() // keep what the slice grew to
+	var doc ast.Node
+	if m.unlinked != nil {
+		s.linkify = linkifyCheck
+		doc = m.parse(m.unlinked, s, src, base, pending, &res)
+	}
+	if doc == nil || s.linkify == linkifyAgain {
+		res = markdownResult{images: res.images[:0]}
+		s.linkify = linkifyDone
+		doc = m.parse(m.md.Parser(), s, src, base, pending, &res)
+	}
+	s.buf.Reset()
+	s.buf.Grow(len(src) * 3 / 2)
+	if err := m.md.Renderer().Render(&s.buf, src, doc); err != nil {
+		return nil, res, err
+	}
+	return s.buf.Bytes(), res, nil
+}
+
+// parse parses src with p, for renderInto.
+func (m *markdown) parse(p parser.Parser, s *scratch, src []byte, base *url.URL, pending func([]byte) bool, res *markdownResult) ast.Node {
 	s.ids.reset(m.cfg.AutoHeadingIDType)
 	pc := parser.NewContext(parser.WithIDs(&s.ids))
 	pc.Set(baseKey, base)
-	pc.Set(resultKey, &res)
+	pc.Set(resultKey, res)
 	s.at = atCache{stop: -1}
 	s.urls = s.urls[:0]
 	pc.Set(scratchKey, s)
 	if pending != nil {
 		pc.Set(deferredKey, pending)
 	}
-	s.buf.Reset()
-	s.buf.Grow(len(src) * 3 / 2)
-	if err := m.md.Convert(src, &s.buf, parser.WithContext(pc)); err != nil {
-		return nil, res, err
-	}
-	return s.buf.Bytes(), res, nil
+	return p.Parse(text.NewReader(src), parser.WithContext(pc))
 }
 
 // linkTransformer makes link and image destinations absolute, collects the
@@ -249,6 +220,10 @@ func (t linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc par
 	pending, _ := pc.Get(deferredKey).(func([]byte) bool)
 	var urls *[]byte
 	if s, ok := pc.Get(scratchKey).(*scratch); ok {
+		if s.linkify == linkifyCheck && mayLinkify(doc, reader.Source()) {
+			s.linkify = linkifyAgain
+			return // the document is parsed again
+		}
 		urls = &s.urls
 	}
 	resolve := func(dest []byte) []byte {
