@@ -2,7 +2,6 @@ package content
 
 import (
 	"bytes"
-	"slices"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
@@ -85,23 +84,23 @@ func (c *atCache) ahead(line []byte, start, stop int) bool {
 // that looks like it might start an address counts, so mayLinkify says yes
 // more often than linkify finds one, never less.
 func mayLinkify(doc ast.Node, src []byte) bool {
-	var spans []consumed
-	var blocks []*text.Segments
-	inLabel := 0 // depth of link and image texts
+	var spans []consumed // of the block being walked
+	inLabel := 0         // depth of link and image texts
 	inCode := false
+	found := false
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		switch n := n.(type) {
 		case *ast.Link:
 			if !entering {
 				inLabel--
-				return ast.WalkContinue, nil
+				break
 			}
 			inLabel++
 			spans = appendSpan(spans, src, n.Destination)
 		case *ast.Image:
 			if !entering {
 				inLabel--
-				return ast.WalkContinue, nil
+				break
 			}
 			inLabel++
 			spans = appendSpan(spans, src, n.Destination)
@@ -125,22 +124,23 @@ func mayLinkify(doc ast.Node, src []byte) bool {
 				}
 			}
 		default:
-			if entering && n.Type() == ast.TypeBlock && !n.IsRaw() && n.Lines().Len() > 0 {
-				blocks = append(blocks, n.Lines())
+			// A block's lines are looked at once its inline elements are known.
+			if entering || n.Type() != ast.TypeBlock || n.IsRaw() {
+				break
 			}
+			lines := n.Lines()
+			for i := range lines.Len() {
+				seg := lines.At(i)
+				if mayLinkifyLine(src, seg.Start, seg.Stop, spans) {
+					found = true
+					return ast.WalkStop, nil
+				}
+			}
+			spans = spans[:0]
 		}
 		return ast.WalkContinue, nil
 	})
-	slices.SortFunc(spans, func(a, b consumed) int { return a.start - b.start })
-	for _, lines := range blocks {
-		for i := range lines.Len() {
-			seg := lines.At(i)
-			if mayLinkifyLine(src, seg.Start, seg.Stop, spans) {
-				return true
-			}
-		}
-	}
-	return false
+	return found
 }
 
 // mayLinkifyLine is mayLinkify for the line src[start:stop].
@@ -249,14 +249,12 @@ func offsetIn(src, b []byte) (int, bool) {
 	return start, true
 }
 
-// inSpan reports whether position i lies in one of spans, sorted by start;
-// for an email address, only in one that it cannot reach into.
+// inSpan reports whether position i lies in one of spans; for an email
+// address, in one that it cannot reach into.
 func inSpan(spans []consumed, i int, email bool) bool {
-	j, _ := slices.BinarySearchFunc(spans, i, func(s consumed, i int) int { return s.start - i })
-	// spans[j-1] starts before i, or spans[j] at it; they do not overlap.
-	for _, k := range []int{j, j - 1} {
-		if k >= 0 && k < len(spans) && spans[k].start <= i && i < spans[k].stop {
-			return !email || spans[k].email
+	for _, s := range spans {
+		if s.start <= i && i < s.stop {
+			return !email || s.email
 		}
 	}
 	return false

@@ -168,3 +168,34 @@ func FuzzLinkifySameAsGoldmark(f *testing.F) {
 		sameAsStock(t, ours, stock, []byte(src))
 	})
 }
+
+// BenchmarkLinkify renders the example site's conference write-up, which
+// has links but no bare address: as blogbridge does, with every parse
+// asking quickLinkify (as it did before it parsed without linkify first),
+// and with goldmark's own linkify.
+func BenchmarkLinkify(b *testing.B) {
+	src, err := os.ReadFile("../example/content/posts/stream-days-lisbon-2025/index.md")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, _ := url.Parse("https://blog.example/posts/stream-days-lisbon-2025/")
+	quick := newMarkdown(hugoGoldmark(), newHighlighter(hugoHighlight()))
+	quick.unlinked = nil
+	for _, bb := range []struct {
+		name string
+		m    *markdown
+	}{
+		{"blogbridge", newMarkdown(hugoGoldmark(), newHighlighter(hugoHighlight()))},
+		{"quick", quick},
+		{"goldmark", stockLinkify()},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				if _, _, err := bb.m.render(src, base); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
