@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"iter"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
@@ -90,20 +91,13 @@ func mayLinkify(doc ast.Node, src []byte) bool {
 	found := false
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		switch n := n.(type) {
-		case *ast.Link:
+		case *ast.Link, *ast.Image:
 			if !entering {
 				inLabel--
 				break
 			}
 			inLabel++
-			spans = appendSpan(spans, src, n.Destination)
-		case *ast.Image:
-			if !entering {
-				inLabel--
-				break
-			}
-			inLabel++
-			spans = appendSpan(spans, src, n.Destination)
+			spans = appendSpan(spans, src, destination(n))
 		case *ast.CodeSpan:
 			inCode = entering
 		case *ast.Text:
@@ -158,13 +152,7 @@ func mayLinkifyLine(src []byte, start, stop int, spans []consumed) bool {
 		c := line[i-1]
 		return c < 0x80 && !isAlnum(c)
 	}
-	for off := 0; ; {
-		i := bytes.Index(line[off:], []byte("://"))
-		if i < 0 {
-			break
-		}
-		i += off
-		off = i + 3
+	for i := range indexes(line, []byte("://")) {
 		for _, scheme := range []string{"https", "http", "ftp"} {
 			p := i - len(scheme)
 			if p >= 0 && string(line[p:i]) == scheme {
@@ -175,29 +163,30 @@ func mayLinkifyLine(src []byte, start, stop int, spans []consumed) bool {
 			}
 		}
 	}
-	for off := 0; ; {
-		i := bytes.Index(line[off:], []byte("www."))
-		if i < 0 {
-			break
-		}
-		i += off
-		off = i + 4
+	for i := range indexes(line, []byte("www.")) {
 		if canStart(i) && !inSpan(spans, start+i, false) {
 			return true
 		}
 	}
-	for off := 0; ; {
-		i := bytes.IndexByte(line[off:], '@')
-		if i < 0 {
-			break
-		}
-		i += off
-		off = i + 1
+	for i := range indexes(line, []byte("@")) {
 		if i > 0 && isEmailLocal(line[i-1]) && !inSpan(spans, start+i, true) {
 			return true
 		}
 	}
 	return false
+}
+
+// indexes yields the positions of sep in s.
+func indexes(s, sep []byte) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for off := 0; ; {
+			i := bytes.Index(s[off:], sep)
+			if i < 0 || !yield(off+i) {
+				return
+			}
+			off += i + len(sep)
+		}
+	}
 }
 
 // keepsTrailingSpace reports whether linkify changes the white space
@@ -225,6 +214,14 @@ type consumed struct {
 	// email: no email address can reach into it from before. True of all
 	// but code, which starts with a character email addresses may hold.
 	email bool
+}
+
+// destination returns the destination of a link or an image.
+func destination(n ast.Node) []byte {
+	if l, ok := n.(*ast.Link); ok {
+		return l.Destination
+	}
+	return n.(*ast.Image).Destination
 }
 
 // appendSpan appends the part of src that b is, when b is part of src: an
