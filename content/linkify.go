@@ -226,8 +226,10 @@ func destination(n ast.Node) []byte {
 	return n.(*ast.Image).Destination
 }
 
-// appendSpan appends the part of src that b is, when b is part of src: an
-// inline link destination is, one from a reference definition is not.
+// appendSpan appends the part of src that b is, when b is a slice of src,
+// as destinations and autolinks read from the source are. A destination
+// from a reference definition gives the definition's text, which no block
+// holds for inline parsing: the span is never looked at.
 func appendSpan(spans []consumed, src, b []byte) []consumed {
 	start, ok := offsetIn(src, b)
 	if !ok {

@@ -246,8 +246,6 @@ func TestPackedHTML(t *testing.T) {
 	}
 }
 
-// TestQuickLinkifySameAsLinkify renders text full of near-links with our
-// linkify and with goldmark's own: the HTML must be the same.
 func TestCountWords(t *testing.T) {
 	tests := []struct {
 		in     string
