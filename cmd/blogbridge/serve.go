@@ -104,15 +104,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	handler := site.NewHandler(site.Options{Snapshot: watcher.Current, Logger: logger,
 		HeadLinks: joinHeadLinks(feedHeadLinks(feedSet), fediverseHeadLinks(fedi))})
 	srv := front.New(front.Options{
-		Find:          []front.Finder{fedi.Find, feedSet.Find},
-		Handler:       fedi.Wrap(feedSet.Wrap(handler)),
-		BaseContext:   ctx,
-		MaxBodySize:   activitypub.MaxInboxBody,
-		MaxHeaderSize: maxHeaderSize,
-		ReadTimeout:   30 * time.Second,
-		WriteTimeout:  60 * time.Second,
-		IdleTimeout:   120 * time.Second,
-		Logger:        logger,
+		Find:           []front.Finder{fedi.Find, feedSet.Find},
+		Handler:        fedi.Wrap(feedSet.Wrap(handler)),
+		BaseContext:    ctx,
+		MaxBodySize:    activitypub.MaxInboxBody,
+		MaxHeaderSize:  maxHeaderSize,
+		RequestTimeout: 60 * time.Second,
+		IdleTimeout:    120 * time.Second,
+		Logger:         logger,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

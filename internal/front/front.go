@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -46,10 +47,15 @@ type Options struct {
 	// MaxHeaderSize is the largest request head (request line and
 	// headers) read; larger ones are answered with 431.
 	MaxHeaderSize int
-	// ReadTimeout bounds reading a request, WriteTimeout writing its
-	// response, IdleTimeout the wait for the next request on a kept-alive
-	// connection.
-	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// RequestTimeout bounds each request on a connection, from its first
+	// byte to the last byte of its answer: reading it, answering it and
+	// sending the answer. A new connection must begin its first request
+	// within it too. IdleTimeout bounds the wait for the next request on a
+	// kept-alive connection. Zero is no limit. Both are kept on a coarse
+	// clock (see watch): a connection over its time is closed no sooner
+	// than they say and at most two ticks later, a tick being the smaller of
+	// a second and an eighth of the timeout.
+	RequestTimeout, IdleTimeout time.Duration
 	// Logger receives the errors of connections; nil discards them.
 	Logger *slog.Logger
 }
@@ -59,6 +65,8 @@ type Server struct {
 	find     []Finder
 	fallback fasthttp.RequestHandler
 	srv      *fasthttp.Server
+	watch    *watch
+	watching sync.Once
 }
 
 // New returns a Server.
@@ -75,14 +83,23 @@ func New(opts Options) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{find: opts.Find, fallback: fasthttpadaptor.NewFastHTTPHandler(handler)}
+	s := &Server{
+		find:     opts.Find,
+		fallback: fasthttpadaptor.NewFastHTTPHandler(handler),
+		watch: newWatch(map[fasthttp.ConnState]time.Duration{
+			fasthttp.StateNew:    opts.RequestTimeout,
+			fasthttp.StateActive: opts.RequestTimeout,
+			fasthttp.StateIdle:   opts.IdleTimeout,
+		}),
+	}
 	s.srv = &fasthttp.Server{
-		Handler:                       s.serve,
-		ReadBufferSize:                opts.MaxHeaderSize,
-		MaxRequestBodySize:            opts.MaxBodySize,
-		ReadTimeout:                   opts.ReadTimeout,
-		WriteTimeout:                  opts.WriteTimeout,
-		IdleTimeout:                   opts.IdleTimeout,
+		Handler:            s.serve,
+		ReadBufferSize:     opts.MaxHeaderSize,
+		MaxRequestBodySize: opts.MaxBodySize,
+		// The watch keeps the timeouts instead of fasthttp's deadlines,
+		// and nothing asks a request's time.
+		ConnState:                     s.watch.hook,
+		LazyRequestTime:               true,
 		Logger:                        logAdapter{logger},
 		ErrorHandler:                  requestError,
 		NoDefaultServerHeader:         true,
@@ -95,11 +112,17 @@ func New(opts Options) *Server {
 }
 
 // Serve answers the connections ln accepts until Shutdown; it closes ln.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+func (s *Server) Serve(ln net.Listener) error {
+	s.watching.Do(func() { go s.watch.run() })
+	return s.srv.Serve(ln)
+}
 
 // Shutdown stops accepting connections, closes the idle ones and waits for
 // the requests in flight, or for ctx to end.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.ShutdownWithContext(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	defer s.watch.close()
+	return s.srv.ShutdownWithContext(ctx)
+}
 
 // serve answers one request.
 func (s *Server) serve(ctx *fasthttp.RequestCtx) {

@@ -19,6 +19,25 @@ import (
 	"github.com/blogbridge/blogbridge/internal/httpcache"
 )
 
+// startTCP runs a Server on a loopback port and returns it and its address.
+func startTCP(t *testing.T, opts Options) (*Server, string) {
+	t.Helper()
+	s := New(opts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+		<-done
+	})
+	return s, ln.Addr().String()
+}
+
 // start runs a Server on an in-memory listener and returns a client for
 // it; every URL's host reaches the server.
 func start(t *testing.T, opts Options) *http.Client {
@@ -258,25 +277,12 @@ func TestStalledReaderLosesConnection(t *testing.T) {
 		"/small": httpcache.NewDocument([]byte("small\n"), httpcache.Spec{ContentType: "text/plain"}),
 		"/big":   httpcache.NewDocument(bytes.Repeat([]byte("0123456789abcdef"), 1<<20), httpcache.Spec{ContentType: "text/plain"}),
 	}
-	s := New(Options{
-		Find:         []Finder{func(path, _ string) *httpcache.Document { return docs[path] }},
-		Handler:      http.NotFoundHandler(),
-		WriteTimeout: timeout,
+	s, addr := startTCP(t, Options{
+		Find:           []Finder{func(path, _ string) *httpcache.Document { return docs[path] }},
+		Handler:        http.NotFoundHandler(),
+		RequestTimeout: timeout,
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-		<-done
-	}()
-
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,6 +306,6 @@ func TestStalledReaderLosesConnection(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if took := time.Since(asked); took > 5*timeout {
-		t.Errorf("closed %v after the request, want within the %v write timeout", took, timeout)
+		t.Errorf("closed %v after the request, want within the %v request timeout", took, timeout)
 	}
 }
