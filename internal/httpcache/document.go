@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -195,7 +196,7 @@ func (d *Document) prepareFast() {
 	full := func(etag field, more ...field) *fasthttp.ResponseHeader {
 		h := new(fasthttp.ResponseHeader)
 		h.SetNoDefaultContentType(true)
-		for _, f := range append(append(d.notModified, etag), more...) {
+		for _, f := range slices.Concat(d.notModified, []field{etag}, more) {
 			h.SetCanonical(f.key, f.value)
 		}
 		h.SetStatusCode(d.status)
