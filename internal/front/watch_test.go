@@ -53,6 +53,15 @@ func TestTimeouts(t *testing.T) {
 		IdleTimeout:    idleTimeout,
 	})
 
+	// dial opens a connection to the server, closed when the test ends.
+	dial := func(t *testing.T) (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
 	// get sends a request on c and reads its answer.
 	get := func(c net.Conn, br *bufio.Reader) error {
 		fmt.Fprint(c, "GET /doc HTTP/1.1\r\nHost: blog.example\r\n\r\n")
@@ -107,12 +116,7 @@ func TestTimeouts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			br := bufio.NewReader(c)
+			c, br := dial(t)
 			took := closedAfter(c, br, tc.misbehave(t, c, br))
 			if took < tc.timeout || took > tc.timeout+slack {
 				t.Errorf("closed after %v, want %v (+ up to %v)", took, tc.timeout, slack)
@@ -122,12 +126,7 @@ func TestTimeouts(t *testing.T) {
 
 	t.Run("a busy connection", func(t *testing.T) {
 		t.Parallel()
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		br := bufio.NewReader(c)
+		c, br := dial(t)
 		// A request every 100 ms for twice the idle timeout: the timeouts
 		// count each request and each wait, not the connection's life.
 		for start := time.Now(); time.Since(start) < 2*idleTimeout; time.Sleep(100 * time.Millisecond) {
