@@ -21,7 +21,9 @@ import (
 // at once, and fasthttp closes it. nginx keeps its timers the same way, on a
 // clock read once a loop.
 //
-// A timeout is enforced no earlier than it says and at most a tick later.
+// A timeout is enforced no earlier than it says and at most two ticks later:
+// one for the tick a state change is stamped with, one for rounding the
+// timeout up to whole ticks.
 type watch struct {
 	conns  sync.Map     // net.Conn → *watched
 	now    atomic.Int64 // ticks since the watch started
