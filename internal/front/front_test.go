@@ -19,30 +19,9 @@ import (
 	"github.com/blogbridge/blogbridge/internal/httpcache"
 )
 
-// startTCP runs a Server on a loopback port and returns it and its address.
-func startTCP(t *testing.T, opts Options) (*Server, string) {
+// serve runs a Server on ln until the test ends, and then shuts it down.
+func serve(t *testing.T, opts Options, ln net.Listener) *Server {
 	t.Helper()
-	s := New(opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-		<-done
-	})
-	return s, ln.Addr().String()
-}
-
-// start runs a Server on an in-memory listener and returns a client for
-// it; every URL's host reaches the server.
-func start(t *testing.T, opts Options) *http.Client {
-	t.Helper()
-	ln := fasthttputil.NewInmemoryListener()
 	s := New(opts)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ln) }()
@@ -54,6 +33,25 @@ func start(t *testing.T, opts Options) *http.Client {
 		}
 		<-done
 	})
+	return s
+}
+
+// startTCP runs a Server on a loopback port and returns it and its address.
+func startTCP(t *testing.T, opts Options) (*Server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, opts, ln), ln.Addr().String()
+}
+
+// start runs a Server on an in-memory listener and returns a client for
+// it; every URL's host reaches the server.
+func start(t *testing.T, opts Options) *http.Client {
+	t.Helper()
+	ln := fasthttputil.NewInmemoryListener()
+	serve(t, opts, ln)
 	return &http.Client{
 		Timeout: 10 * time.Second,
 		Transport: &http.Transport{
