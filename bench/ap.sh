@@ -20,6 +20,15 @@
 # PIN=0 lets every process use every CPU (nginx then runs one worker per
 # CPU). Installs nginx and wrk with apt-get when they are missing.
 # Everything listens on 127.0.0.1 and is stopped on exit.
+#
+# Two settings help explain a result (README, "Serving documents"):
+#   QUOTA=50  runs each server in a cgroup of its own capped at 50% of a CPU
+#             (needs root), so that the servers set the rate, not wrk's core.
+#   BARE=1    also measures bench/bare on the uncompressed object: no HTTP
+#             server, only blogbridge's answer sent back for each request,
+#             with writev as blogbridge sends it and with sendfile as nginx
+#             does. Its rows bound what a connection loop of our own and a
+#             body that is never copied could gain; they have no target.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -56,7 +65,7 @@ fi
 
 tmp=$(mktemp -d /tmp/blogbridge-ap-bench.XXXXXX)
 chmod 755 "$tmp"
-pids=()
+pids=() cgroups=()
 cleanup() {
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
@@ -65,6 +74,12 @@ cleanup() {
 		kill -QUIT "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
 	fi
 	wait 2>/dev/null || true
+	for dir in "${cgroups[@]}"; do # empty once nginx's worker has exited
+		for _ in $(seq 50); do
+			rmdir "$dir" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -166,6 +181,57 @@ for i in "${!names[@]}"; do
 	done
 done
 
+# With BARE=1, bench/bare serves blogbridge's whole answer for the object,
+# once with each way of sending it.
+bare=()
+if [ "${BARE:-0}" = 1 ]; then
+	go build -o "$tmp/bare" ./bench/bare
+	object_path=${paths[2]}
+	curl -fs -D "$tmp/bare.head" -o "$tmp/bare.body" "$bb$object_path"
+	cat "$tmp/bare.head" "$tmp/bare.body" >"$tmp/bare.http"
+	for send in writev sendfile; do
+		url="http://127.0.0.1:$((PORT + 2 + ${#bare[@]}))"
+		"${server_cpu[@]}" "$tmp/bare" -addr "${url#http://}" -response "$tmp/bare.http" -send "$send" 2>"$tmp/bare-$send.log" &
+		pids+=($!)
+		wait_for "$url$object_path"
+		if ! curl -fs "$url$object_path" | cmp -s - "$tmp/bare.body"; then
+			echo "ap.sh: bench/bare -send $send does not send blogbridge's object" >&2
+			exit 1
+		fi
+		bare+=("$send $url")
+	done
+fi
+
+# capcpu NAME PID... moves the processes into a new cgroup capped at QUOTA%
+# of a CPU, with cgroup v2 or v1's cpu controller.
+capcpu() {
+	local name=$1 dir
+	shift
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+		dir=/sys/fs/cgroup/blogbridge-bench-$$-$name
+		mkdir "$dir"
+		cgroups+=("$dir")
+		echo "$((QUOTA * 100)) 10000" >"$dir/cpu.max"
+	else
+		dir=/sys/fs/cgroup/cpu/blogbridge-bench-$$-$name
+		mkdir "$dir"
+		cgroups+=("$dir")
+		echo 10000 >"$dir/cpu.cfs_period_us"
+		echo $((QUOTA * 100)) >"$dir/cpu.cfs_quota_us"
+	fi
+	for pid; do
+		echo "$pid" >"$dir/cgroup.procs"
+	done
+}
+if [ -n "${QUOTA:-}" ]; then
+	nginx_master=$(cat "$tmp/nginx.pid")
+	capcpu nginx "$nginx_master" $(pgrep -P "$nginx_master")
+	for i in "${!pids[@]}"; do
+		capcpu "server$i" "${pids[$i]}"
+	done
+fi
+
 # rps URL [HEADER] prints the requests per second wrk measured.
 rps() {
 	local out
@@ -178,9 +244,10 @@ rps() {
 	awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
 }
 
-printf '\nwrk -c%d -t%d -d%s, %d rounds%s\n\n' "$CONNECTIONS" "$THREADS" "$DURATION" "$ROUNDS" \
-	"$([ "${#server_cpu[@]}" -gt 0 ] && echo ', servers on CPU 0, wrk on CPU 1')"
-printf '%-10s %-8s %8s %5s %12s %12s %6s\n' case encoding bytes round nginx blogbridge ratio
+printf '\nwrk -c%d -t%d -d%s, %d rounds%s%s\n\n' "$CONNECTIONS" "$THREADS" "$DURATION" "$ROUNDS" \
+	"$([ "${#server_cpu[@]}" -gt 0 ] && echo ', servers on CPU 0, wrk on CPU 1')" \
+	"${QUOTA:+, each server capped at $QUOTA% of a CPU}"
+printf '%-13s %-8s %8s %5s %12s %12s %6s\n' case encoding bytes round nginx blogbridge ratio
 results=()
 for round in $(seq "$ROUNDS"); do
 	for i in "${!names[@]}"; do
@@ -192,21 +259,37 @@ for round in $(seq "$ROUNDS"); do
 			n=$(rps "$ng${paths[$i]}" "$header")
 			b=$(rps "$bb${paths[$i]}" "$header")
 			ratio=$(awk -v a="$b" -v b="$n" 'BEGIN { printf "%.2f", a / b }')
-			printf '%-10s %-8s %8d %5d %12.0f %12.0f %6s\n' "${names[$i]}" "$enc" "$(stat -c %s "$file")" "$round" "$n" "$b" "$ratio"
-			results+=("$i $enc $ratio")
+			printf '%-13s %-8s %8d %5d %12.0f %12.0f %6s\n' "${names[$i]}" "$enc" "$(stat -c %s "$file")" "$round" "$n" "$b" "$ratio"
+			results+=("${names[$i]} $enc $ratio")
+			if [ "${names[$i]}" = object ] && [ "$enc" = identity ]; then
+				for server in "${bare[@]}"; do
+					b=$(rps "${server#* }${paths[$i]}")
+					ratio=$(awk -v a="$b" -v b="$n" 'BEGIN { printf "%.2f", a / b }')
+					printf '%-13s %-8s %8d %5d %12.0f %12.0f %6s\n' "bare-${server%% *}" "$enc" "$(stat -c %s "$file")" "$round" "$n" "$b" "$ratio"
+					results+=("bare-${server%% *} $enc $ratio")
+				done
+			fi
 		done
 	done
 done
+
+# median CASE ENCODING prints the median ratio of that case's rounds.
+median() {
+	printf '%s\n' "${results[@]}" | awk -v c="$1" -v e="$2" '$1 == c && $2 == e { print $3 }' |
+		sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 printf '\nmedian of %d rounds (blogbridge / nginx)\n' "$ROUNDS"
 status=0
 for i in "${!names[@]}"; do
 	for enc in $(encodings "$i"); do
-		median=$(printf '%s\n' "${results[@]}" | awk -v i="$i" -v e="$enc" '$1 == i && $2 == e { print $3 }' |
-			sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-		verdict=$(awk -v m="$median" 'BEGIN { print (m >= 1.0) ? "meets" : "MISSES" }')
-		printf '%-10s %-8s %6s  %s the target of 1.0x\n' "${names[$i]}" "$enc" "$median" "$verdict"
+		m=$(median "${names[$i]}" "$enc")
+		verdict=$(awk -v m="$m" 'BEGIN { print (m >= 1.0) ? "meets" : "MISSES" }')
+		printf '%-13s %-8s %6s  %s the target of 1.0x\n' "${names[$i]}" "$enc" "$m" "$verdict"
 		[ "$verdict" = meets ] || status=1
 	done
+done
+for server in "${bare[@]}"; do
+	printf '%-13s %-8s %6s  (a bound, no target)\n' "bare-${server%% *}" identity "$(median "bare-${server%% *}" identity)"
 done
 exit "$status"
