@@ -39,6 +39,10 @@ CONNECTIONS=64
 THREADS=2
 PORT=${PORT:-18490} # blogbridge: PORT; nginx: PORT+1
 PIN=${PIN:-1}
+if [ -n "${QUOTA:-}" ] && [ "$(id -u)" -ne 0 ]; then
+	echo "ap.sh: QUOTA makes cgroups, which needs root" >&2
+	exit 1
+fi
 
 if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
 	export PATH="/usr/local/go/bin:$PATH"
@@ -186,7 +190,7 @@ done
 bare=()
 if [ "${BARE:-0}" = 1 ]; then
 	go build -o "$tmp/bare" ./bench/bare
-	object_path=${paths[2]}
+	object_path=/ap/posts/$object
 	curl -fs -D "$tmp/bare.head" -o "$tmp/bare.body" "$bb$object_path"
 	cat "$tmp/bare.head" "$tmp/bare.body" >"$tmp/bare.http"
 	for send in writev sendfile; do
